@@ -1,0 +1,26 @@
+package dev.passage.capture;
+
+/** Why a body was counted and digested but none of it was kept for the audit record. */
+public enum SkipReason {
+  /** The content policy does not keep this media type (downloads, event streams, attachments). */
+  CONTENT_TYPE("content_type"),
+  /** The global capture budget had no room when the body started. */
+  BUDGET("budget"),
+  /** A long-lived stream (Server-Sent Events) whose bytes are counted, never kept. */
+  STREAM("stream"),
+  /** Bytes of an upgraded (WebSocket) connection. */
+  WEBSOCKET("websocket"),
+  /** Capture of this body is switched off for the route. */
+  DISABLED("disabled");
+
+  private final String wireName;
+
+  SkipReason(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The value written into audit records. */
+  public String wireName() {
+    return wireName;
+  }
+}
