@@ -1,0 +1,40 @@
+package dev.passage.gateway.cli;
+
+import dev.passage.gateway.config.ConfigException;
+import dev.passage.gateway.config.ConfigLoader;
+import dev.passage.gateway.config.PassageConfig;
+import dev.passage.gateway.proxy.Gateway;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Starts a gateway and keeps it up until SIGTERM/SIGINT, then stops it gracefully. */
+final class Launcher {
+
+  private Launcher() {}
+
+  static PassageConfig validated(PassageConfig config) throws ConfigException {
+    return ConfigLoader.validate("command line", config);
+  }
+
+  static int runUntilStopped(PassageConfig config) throws Exception {
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.err.println("passage: cannot start: " + e.getCause().getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("passage: unclean stop: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "passage-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.passage.gateway.config;
+
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
+
+/**
+ * Checks bound config values and collects one {@link ConfigError} per problem. Out-of-range values
+ * are rejected, never clamped: an audit trail must not quietly change its policy.
+ */
+final class ConfigValidator {
+
+  private static final Pattern ROUTE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
+  private static final Pattern MEDIA_PATTERN =
+      Pattern.compile("[a-z0-9!#$&^_.+-]+/(\\*|\\*\\+[a-z0-9!#$&^_.+-]+|[a-z0-9!#$&^_.+-]+)");
+  private static final Pattern HOST = Pattern.compile("\\*|(\\*\\.)?[A-Za-z0-9.-]+");
+
+  private final String file;
+  private final ToIntFunction<String> lineOf;
+  private final List<ConfigError> errors;
+
+  ConfigValidator(String file, ToIntFunction<String> lineOf, List<ConfigError> errors) {
+    this.file = file;
+    this.lineOf = lineOf;
+    this.errors = errors;
+  }
+
+  void validate(PassageConfig c) {
+    if (c.listen() == null) {
+      error("listen", "required: the proxy's host:port, e.g. 127.0.0.1:8080");
+    } else {
+      address("listen", c.listen());
+    }
+    if (c.admin() != null && c.admin().listen() != null) {
+      address("admin.listen", c.admin().listen());
+      if (c.admin().listen().equals(c.listen())) {
+        error("admin.listen", "must differ from listen: the admin API never shares the proxy port");
+      }
+    }
+    server(c.server());
+    if (c.routes().isEmpty()) {
+      error("routes", "at least one route is required");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < c.routes().size(); i++) {
+      route("routes[" + i + "]", c.routes().get(i), names, c.audit());
+    }
+    audit(c.audit());
+  }
+
+  private void server(ServerConfig s) {
+    range("server.max_initial_line_bytes", s.maxInitialLineBytes(), 256, 1 << 20);
+    range("server.max_header_bytes", s.maxHeaderBytes(), 1024, 1 << 20);
+    duration("server.idle_timeout", s.idleTimeout());
+    duration("server.shutdown_grace", s.shutdownGrace());
+  }
+
+  private void route(String at, RouteConfig r, Set<String> names, AuditConfig audit) {
+    if (r.name() == null) {
+      error(at + ".name", "required");
+    } else if (!ROUTE_NAME.matcher(r.name()).matches()) {
+      error(at + ".name", "use 1-64 letters, digits, '_', '.' or '-'");
+    } else if (!names.add(r.name())) {
+      error(at + ".name", "duplicate route name \"" + r.name() + "\"");
+    }
+    MatchConfig m = r.match();
+    if (m == null || m.pathPrefix() == null) {
+      error(at + ".match.path_prefix", "required, e.g. /api");
+    } else if (!m.pathPrefix().startsWith("/")) {
+      error(at + ".match.path_prefix", "must start with /");
+    }
+    if (m != null) {
+      if (!HOST.matcher(m.host()).matches()) {
+        error(at + ".match.host", "expected a host name, *.domain or *");
+      }
+      for (int i = 0; i < m.methods().size(); i++) {
+        String method = m.methods().get(i);
+        if (method == null || !METHOD.matcher(method).matches()) {
+          error(at + ".match.methods[" + i + "]", "expected an upper-case HTTP method such as GET");
+        }
+      }
+    }
+    upstream(at + ".upstream", r.upstream());
+    routeAudit(at + ".audit", r.audit(), audit);
+  }
+
+  private void upstream(String at, UpstreamConfig u) {
+    if (u == null) {
+      error(at + ".targets", "required: at least one http(s) URL");
+      return;
+    }
+    if (u.targets() == null || u.targets().isEmpty()) {
+      error(at + ".targets", "required: at least one http(s) URL");
+    } else {
+      for (int i = 0; i < u.targets().size(); i++) {
+        target(at + ".targets[" + i + "]", u.targets().get(i));
+      }
+    }
+    if (!u.balance().equals("round_robin") && !u.balance().equals("least_requests")) {
+      error(at + ".balance", "expected round_robin or least_requests");
+    }
+    duration(at + ".connect_timeout", u.connectTimeout());
+    duration(at + ".response_timeout", u.responseTimeout());
+    duration(at + ".idle_timeout", u.idleTimeout());
+    duration(at + ".failure_backoff", u.failureBackoff());
+    range(at + ".max_connections", u.maxConnections(), 1, 65_535);
+    range(at + ".max_pending", u.maxPending(), 0, 1_000_000);
+    if (u.hostHeader().isBlank()) {
+      error(at + ".host_header", "expected preserve, target or a host name");
+    }
+  }
+
+  private void target(String at, String url) {
+    try {
+      URI uri = new URI(url);
+      boolean http = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+      String path = uri.getRawPath();
+      if (!http || uri.getHost() == null) {
+        error(at, "not an http(s) URL");
+      } else if (path != null && !path.isEmpty() && !path.equals("/")) {
+        error(at, "a target is scheme://host:port without a path; use strip_prefix to rewrite paths");
+      } else if (uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+        error(at, "a target is scheme://host:port without query or user info");
+      }
+    } catch (Exception e) {
+      error(at, "not an http(s) URL");
+    }
+  }
+
+  private void routeAudit(String at, RouteAuditConfig a, AuditConfig audit) {
+    if (a.maxBodyBytes() < 0) {
+      error(at + ".max_body_bytes", "must be >= 0");
+    } else if (a.maxBodyBytes() > audit.budgetBytes()) {
+      error(at + ".max_body_bytes", "is larger than audit.budget_bytes (" + audit.budgetBytes() + "), so no body could ever be kept");
+    }
+    if (a.keepContentTypes() != null) {
+      for (int i = 0; i < a.keepContentTypes().size(); i++) {
+        String p = a.keepContentTypes().get(i);
+        if (p == null || !MEDIA_PATTERN.matcher(p.toLowerCase()).matches()) {
+          error(at + ".keep_content_types[" + i + "]", "expected type/subtype, type/* or type/*+suffix");
+        }
+      }
+    }
+  }
+
+  private void audit(AuditConfig a) {
+    if (a.budgetBytes() < 0) {
+      error("audit.budget_bytes", "must be >= 0");
+    }
+    range("audit.queue_records", a.queueRecords(), 1, 10_000_000);
+    if (!a.onQueueFull().equals("block") && !a.onQueueFull().equals("drop")) {
+      error("audit.on_queue_full", "expected block or drop");
+    }
+    for (int i = 0; i < a.sinks().size(); i++) {
+      String at = "audit.sinks[" + i + "]";
+      SinkConfig s = a.sinks().get(i);
+      if (!s.type().equals("file")) {
+        error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file)");
+      }
+      if (s.path() == null || s.path().isBlank()) {
+        error(at + ".path", "required for a file sink");
+      }
+      if (s.maxFileBytes() < 1024) {
+        error(at + ".max_file_bytes", "must be >= 1024");
+      }
+      range(at + ".max_files", s.maxFiles(), 1, 10_000);
+    }
+  }
+
+  private void address(String at, String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      error(at, "expected host:port, e.g. 127.0.0.1:8080");
+      return;
+    }
+    try {
+      int port = Integer.parseInt(hostPort.substring(colon + 1));
+      if (port < 0 || port > 65_535) {
+        error(at, "port must be 0-65535");
+      }
+    } catch (NumberFormatException e) {
+      error(at, "expected host:port, e.g. 127.0.0.1:8080");
+    }
+  }
+
+  private void duration(String at, String value) {
+    try {
+      if (Durations.parse(value).isZero()) {
+        error(at, "must be greater than zero");
+      }
+    } catch (IllegalArgumentException e) {
+      error(at, e.getMessage());
+    }
+  }
+
+  private void range(String at, Integer value, int min, int max) {
+    if (value != null && (value < min || value > max)) {
+      error(at, "must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+
+  private void error(String path, String message) {
+    errors.add(new ConfigError(file, lineOf.applyAsInt(path), path, message));
+  }
+}

@@ -1,0 +1,105 @@
+package dev.passage.gateway.proxy;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The state of one client exchange, owned by the event loop that accepted it. It ends exactly once,
+ * on every path (response sent, client abort, upstream failure, rejection), and the end is where
+ * accounting happens: target load, metrics, the audit record.
+ */
+final class Exchange {
+
+  /** How an exchange ended; the wire names are the audit record's {@code outcome}. */
+  enum Outcome { OK, CLIENT_ABORT, UPSTREAM_ERROR, TIMEOUT, REJECTED }
+
+  interface Listener {
+    void ended(Exchange exchange);
+  }
+
+  final String id;
+  final long startEpochMillis;
+  final long startNanos;
+  final HttpServerRequest request;
+  final String clientIp;
+  final ProxyRoute route;
+  final boolean websocket;
+  private final Listener listener;
+
+  Target target;
+  HttpClientRequest upstreamRequest;
+  long responseNanos;
+  int status;
+  MultiMap responseHeaders;
+  long requestBytes;
+  long responseBytes;
+  boolean clientClosed;
+  private Outcome outcome;
+  private String error;
+  private long endNanos;
+
+  Exchange(String id, HttpServerRequest request, ProxyRoute route, boolean websocket, Listener listener) {
+    this.id = id;
+    this.startEpochMillis = System.currentTimeMillis();
+    this.startNanos = System.nanoTime();
+    this.request = request;
+    this.route = route;
+    this.websocket = websocket;
+    this.listener = listener;
+    this.clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+  }
+
+  void targetChosen(Target t) {
+    if (target != null) {
+      target.end();
+    }
+    target = t;
+    t.begin();
+  }
+
+  void responseArrived(int statusCode) {
+    if (responseNanos == 0) {
+      responseNanos = System.nanoTime();
+    }
+    status = statusCode;
+  }
+
+  boolean ended() {
+    return outcome != null;
+  }
+
+  /** Ends the exchange; later calls are ignored so every path may call it. */
+  void end(Outcome how, int statusCode, String why) {
+    if (outcome != null) {
+      return;
+    }
+    outcome = how;
+    error = why;
+    if (statusCode > 0) {
+      status = statusCode;
+    }
+    endNanos = System.nanoTime();
+    if (target != null) {
+      target.end();
+    }
+    listener.ended(this);
+  }
+
+  Outcome outcome() {
+    return outcome;
+  }
+
+  String error() {
+    return error;
+  }
+
+  long durationNanos() {
+    return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
+  }
+
+  /** Time to first byte of the upstream response, or -1 when none arrived. */
+  long ttfbNanos() {
+    return responseNanos == 0 ? -1 : responseNanos - startNanos;
+  }
+}

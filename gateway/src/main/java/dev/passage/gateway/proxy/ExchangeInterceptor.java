@@ -1,0 +1,116 @@
+package dev.passage.gateway.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.httpproxy.Body;
+import io.vertx.httpproxy.MediaType;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
+import io.vertx.httpproxy.ProxyRequest;
+import io.vertx.httpproxy.ProxyResponse;
+
+/**
+ * Passage's part of every proxied exchange: forwarding headers on the way up, hop-by-hop clean-up
+ * on the way down, the response timeout, JSON error bodies instead of the proxy's empty 502, and
+ * ending the {@link Exchange} on every path.
+ */
+final class ExchangeInterceptor implements ProxyInterceptor {
+
+  static final String EXCHANGE = "passage.exchange";
+
+  private final Vertx vertx;
+  private final ProxyRoute route;
+
+  ExchangeInterceptor(Vertx vertx, ProxyRoute route) {
+    this.vertx = vertx;
+    this.route = route;
+  }
+
+  @Override
+  public Future<ProxyResponse> handleProxyRequest(ProxyContext ctx) {
+    Exchange exchange = ProxyRoute.takeHandoff();
+    ctx.set(EXCHANGE, exchange);
+    ProxyRequest request = ctx.request();
+    HttpServerRequest client = request.proxiedRequest();
+    String host = client.headers().get("host");
+    ForwardingHeaders.removeHopByHop(request.headers());
+    ForwardingHeaders.addForwarding(request.headers(), exchange.clientIp, client.scheme(), host, exchange.id);
+    applyHostHeader(request, client);
+    request.setURI(route.upstreamUri(request.getURI()));
+
+    long timeoutMs = route.upstream.responseTimeoutMs();
+    Future<ProxyResponse> response = ctx.sendRequest();
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      if (exchange.upstreamRequest != null && exchange.responseNanos == 0) {
+        exchange.upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
+      }
+    });
+    return response.andThen(ar -> vertx.cancelTimer(timer)).recover(failure -> {
+      int status = Outcomes.statusFor(failure);
+      boolean clientGone = client.response().closed();
+      Exchange.Outcome outcome = clientGone ? Exchange.Outcome.CLIENT_ABORT
+          : status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR;
+      exchange.end(outcome, clientGone ? 0 : status, failure.getMessage());
+      ProxyResponse error = request.release().response()
+          .setStatusCode(status)
+          .putHeader("content-type", "application/json")
+          .setBody(jsonBody(status, exchange.id));
+      return Future.succeededFuture(error);
+    });
+  }
+
+  @Override
+  public Future<Void> handleProxyResponse(ProxyContext ctx) {
+    Exchange exchange = ctx.get(EXCHANGE, Exchange.class);
+    ProxyResponse response = ctx.response();
+    if (!exchange.ended()) {
+      exchange.responseArrived(response.getStatusCode());
+      ForwardingHeaders.removeHopByHop(response.headers());
+      exchange.responseHeaders = response.headers();
+      if (response.getBody() != null && response.getBody().length() < 0
+          && ctx.request().proxiedRequest().version() == HttpVersion.HTTP_1_0) {
+        // The proxy would buffer the whole body to find its length for an HTTP/1.0 client
+        // (shared/ENGINE.md); an unbounded buffer is exactly what Passage must never hold.
+        response.release();
+        exchange.end(Exchange.Outcome.REJECTED, 505, "HTTP/1.0 client, response of unknown length");
+        response.setStatusCode(505).putHeader("content-type", "application/json")
+            .setBody(jsonBody(505, exchange.id));
+      }
+    }
+    response.putHeader(ForwardingHeaders.REQUEST_ID, exchange.id);
+    HttpServerRequest client = ctx.request().proxiedRequest();
+    client.response().closeHandler(v -> exchange.clientClosed = true);
+    return ctx.sendResponse().andThen(ar -> {
+      if (ar.succeeded()) {
+        exchange.end(Exchange.Outcome.OK, 0, null);
+      } else if (exchange.clientClosed) {
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away during the response");
+      } else {
+        exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");
+      }
+    });
+  }
+
+  private static Body jsonBody(int status, String requestId) {
+    return Body.body(Buffer.buffer(ErrorResponses.body(status, ErrorResponses.messageFor(status), requestId)), MediaType.APPLICATION_JSON);
+  }
+
+  private void applyHostHeader(ProxyRequest request, HttpServerRequest client) {
+    String mode = route.hostHeader;
+    if (mode.equals("target")) {
+      return;
+    }
+    if (mode.equals("preserve")) {
+      HostAndPort authority = client.authority();
+      if (authority != null) {
+        request.setAuthority(authority);
+      }
+      return;
+    }
+    request.setAuthority(HostAndPort.authority(mode));
+  }
+}

@@ -1,0 +1,96 @@
+package dev.passage.gateway.proxy;
+
+import dev.passage.gateway.config.Durations;
+import dev.passage.gateway.config.PassageConfig;
+import dev.passage.gateway.config.RouteConfig;
+import dev.passage.gateway.routing.RouteRule;
+import dev.passage.gateway.routing.RouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: one Vert.x instance, the proxy listener, and the routes. Lifecycle: a
+ * validated config goes in, {@link #start} binds, {@link #close} stops (also after a partial start).
+ */
+public final class Gateway {
+
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final PassageConfig config;
+  private final Vertx vertx;
+  private final List<ProxyRoute> routes = new ArrayList<>();
+  private HttpServer server;
+
+  private Gateway(PassageConfig config, Vertx vertx) {
+    this.config = config;
+    this.vertx = vertx;
+  }
+
+  /** Builds and binds; the future fails (after cleaning up) when a listener cannot bind. */
+  public static Future<Gateway> start(PassageConfig config) {
+    // One event loop per CPU the JVM may use: more loops than CPUs only adds context switches.
+    int cpus = Runtime.getRuntime().availableProcessors();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cpus).setPreferNativeTransport(true));
+    Gateway gateway = new Gateway(config, vertx);
+    return gateway.bind().map(gateway).recover(failure -> gateway.close().transform(v -> Future.failedFuture(failure)));
+  }
+
+  private Future<Void> bind() {
+    int maxHeader = config.server().maxHeaderBytes();
+    RouteTable.Builder<ProxyRoute> table = RouteTable.builder();
+    for (RouteConfig rc : config.routes()) {
+      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader);
+      routes.add(route);
+      table.add(new RouteRule(rc.match().host(), rc.match().pathPrefix(), new HashSet<>(rc.match().methods())), route);
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(host(config.listen()))
+        .setPort(port(config.listen()))
+        .setMaxInitialLineLength(config.server().maxInitialLineBytes())
+        .setMaxHeaderSize(maxHeader)
+        .setIdleTimeout((int) Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds()))
+        // Compressed bodies pass through as they are; the gateway neither compresses nor inflates.
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
+        .setHttp2ClearTextEnabled(false);
+    GatewayHandler handler = new GatewayHandler(table.build(), exchange -> {});
+    server = vertx.createHttpServer(options).requestHandler(handler);
+    return server.listen().onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort())).mapEmpty();
+  }
+
+  /** The bound proxy port (useful when the config says port 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Future<Void> close() {
+    List<Future<Void>> steps = new ArrayList<>();
+    if (server != null) {
+      steps.add(server.close());
+    }
+    routes.forEach(r -> steps.add(r.upstream.close()));
+    return Future.join(steps).transform(ar -> vertx.close());
+  }
+
+  static String host(String hostPort) {
+    String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+  }
+}

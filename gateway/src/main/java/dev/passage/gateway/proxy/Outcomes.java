@@ -1,0 +1,60 @@
+package dev.passage.gateway.proxy;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClosedException;
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/** The one place where a failure becomes a status code for the client. */
+final class Outcomes {
+
+  private Outcomes() {}
+
+  /** Raised by Passage's own timer when no response headers arrived within response_timeout. */
+  static final class ResponseTimeout extends TimeoutException {
+    ResponseTimeout(long millis) {
+      super("no response headers within " + millis + " ms");
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
+    }
+  }
+
+  static int statusFor(Throwable failure) {
+    Throwable t = rootOf(failure);
+    if (t instanceof ResponseTimeout || t instanceof TimeoutException || t instanceof ConnectTimeoutException) {
+      // Envoy and nginx both answer an upstream that did not answer in time with 504.
+      return 504;
+    }
+    if (t instanceof ConnectionPoolTooBusyException) {
+      // The wait queue for pooled connections is full: the upstream is busy, not broken (Envoy's overflow).
+      return 503;
+    }
+    if (t instanceof ConnectException || t instanceof HttpClosedException) {
+      return 502;
+    }
+    return 502;
+  }
+
+  static boolean isTimeout(Throwable failure) {
+    return statusFor(failure) == 504;
+  }
+
+  static boolean isConnectFailure(Throwable failure) {
+    return rootOf(failure) instanceof ConnectException;
+  }
+
+  private static Throwable rootOf(Throwable t) {
+    Throwable cur = t;
+    for (int i = 0; i < 8 && cur.getCause() != null && cur.getCause() != cur; i++) {
+      if (cur instanceof TimeoutException || cur instanceof ConnectException || cur instanceof ConnectionPoolTooBusyException) {
+        return cur;
+      }
+      cur = cur.getCause();
+    }
+    return cur;
+  }
+}

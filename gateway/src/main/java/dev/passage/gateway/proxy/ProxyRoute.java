@@ -1,0 +1,76 @@
+package dev.passage.gateway.proxy;
+
+import dev.passage.gateway.config.RouteConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.httpproxy.HttpProxy;
+import io.vertx.httpproxy.ProxyOptions;
+
+/**
+ * One configured route at run time, and the only place that touches vertx-http-proxy (a tech
+ * preview, shared/ENGINE.md): a later move to another engine changes this class and
+ * {@link ExchangeInterceptor}.
+ */
+final class ProxyRoute {
+
+  /**
+   * Hands the exchange to the interceptor. {@code HttpProxy.handle} runs the first interceptor
+   * synchronously on the calling event loop, so a per-thread slot is enough and costs no lookup.
+   */
+  private static final ThreadLocal<Exchange> HANDOFF = new ThreadLocal<>();
+
+  final String name;
+  final boolean stripPrefix;
+  final String pathPrefix;
+  final String hostHeader;
+  final UpstreamGroup upstream;
+  private final HttpProxy proxy;
+
+  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes) {
+    this.name = config.name();
+    this.stripPrefix = config.stripPrefix();
+    this.pathPrefix = config.match().pathPrefix();
+    this.hostHeader = config.upstream().hostHeader();
+    this.upstream = new UpstreamGroup(vertx, config.upstream(), maxResponseHeaderBytes);
+    // WebSocket upgrades never reach the proxy: WebSocketTunnel handles them with backpressure.
+    this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), upstream.client());
+    this.proxy.origin(ctx -> {
+      Exchange exchange = ctx.get(ExchangeInterceptor.EXCHANGE, Exchange.class);
+      return upstream.open(exchange, ctx.request().getMethod(), ctx.request().getURI())
+          .onSuccess(req -> exchange.upstreamRequest = req);
+    });
+    this.proxy.addInterceptor(new ExchangeInterceptor(vertx, this));
+  }
+
+  void proxy(HttpServerRequest request, Exchange exchange) {
+    HANDOFF.set(exchange);
+    try {
+      proxy.handle(request);
+    } finally {
+      if (HANDOFF.get() != null) {
+        // The proxy answered without running interceptors: it rejected the framing (400/501).
+        HANDOFF.remove();
+        exchange.end(Exchange.Outcome.REJECTED, 400, "invalid message framing");
+      }
+    }
+  }
+
+  static Exchange takeHandoff() {
+    Exchange exchange = HANDOFF.get();
+    HANDOFF.remove();
+    return exchange;
+  }
+
+  /** The URI to send upstream: the prefix removed when strip_prefix is on, never an empty path. */
+  String upstreamUri(String uri) {
+    if (!stripPrefix || pathPrefix.equals("/")) {
+      return uri;
+    }
+    String prefix = pathPrefix.endsWith("/") ? pathPrefix.substring(0, pathPrefix.length() - 1) : pathPrefix;
+    if (!uri.startsWith(prefix)) {
+      return uri;
+    }
+    String rest = uri.substring(prefix.length());
+    return rest.isEmpty() || rest.charAt(0) == '?' ? "/" + rest : rest;
+  }
+}

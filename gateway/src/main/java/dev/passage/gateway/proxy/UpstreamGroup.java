@@ -1,0 +1,111 @@
+package dev.passage.gateway.proxy;
+
+import dev.passage.gateway.config.Durations;
+import dev.passage.gateway.config.UpstreamConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The targets of one route and the pooled HTTP/1.1 client that reaches them. Opening a request picks
+ * a target; a refused connection skips that target for the back-off period and moves on to the next
+ * one, which is safe for any method because no byte of the request was sent.
+ */
+final class UpstreamGroup {
+
+  private final HttpClient client;
+  private final Balancer balancer;
+  private final long connectTimeoutMs;
+  private final long responseTimeoutMs;
+  private final long backoffNanos;
+  private final int maxConnections;
+
+  UpstreamGroup(Vertx vertx, UpstreamConfig config, int maxResponseHeaderBytes) {
+    List<Target> targets = new ArrayList<>();
+    config.targets().forEach(url -> targets.add(new Target(url)));
+    this.balancer = new Balancer(targets,
+        config.balance().equals("least_requests") ? Balancer.Strategy.LEAST_REQUESTS : Balancer.Strategy.ROUND_ROBIN);
+    this.connectTimeoutMs = Durations.parse(config.connectTimeout()).toMillis();
+    this.responseTimeoutMs = Durations.parse(config.responseTimeout()).toMillis();
+    this.backoffNanos = Durations.parse(config.failureBackoff()).toNanos();
+    this.maxConnections = config.maxConnections();
+    HttpClientOptions options = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setKeepAliveTimeout((int) Math.max(1, Durations.parse(config.idleTimeout()).toSeconds()))
+        .setConnectTimeout((int) connectTimeoutMs)
+        // Bodies pass through byte for byte: never decompress, never ask for compression.
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(maxResponseHeaderBytes)
+        .setMaxInitialLineLength(8192);
+    // vertx-http-proxy's client defaults to 5 connections per target and an unbounded wait queue
+    // (shared/ENGINE.md): both bounds are explicit here, and a full queue answers 503.
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(config.maxConnections())
+        .setMaxWaitQueueSize(config.maxPending());
+    this.client = vertx.createHttpClient(options, pool);
+  }
+
+  HttpClient client() {
+    return client;
+  }
+
+  long responseTimeoutMs() {
+    return responseTimeoutMs;
+  }
+
+  int maxConnections() {
+    return maxConnections;
+  }
+
+  List<Target> targets() {
+    return balancer.targets();
+  }
+
+  /** Opens a request to a chosen target, moving to the next target when one refuses. */
+  Future<HttpClientRequest> open(Exchange exchange, HttpMethod method, String uri) {
+    Promise<HttpClientRequest> promise = Promise.promise();
+    attempt(exchange, method, uri, 0L, promise);
+    return promise.future();
+  }
+
+  private void attempt(Exchange exchange, HttpMethod method, String uri, long tried, Promise<HttpClientRequest> promise) {
+    int index = balancer.pick(tried);
+    if (index < 0) {
+      promise.fail(new java.net.ConnectException("every target refused the connection"));
+      return;
+    }
+    Target target = balancer.get(index);
+    exchange.targetChosen(target);
+    RequestOptions options = new RequestOptions()
+        .setServer(SocketAddress.inetSocketAddress(target.port(), target.host()))
+        .setHost(target.host())
+        .setPort(target.port())
+        .setSsl(target.ssl())
+        .setMethod(method)
+        .setURI(uri)
+        .setConnectTimeout(connectTimeoutMs);
+    client.request(options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        promise.complete(ar.result());
+      } else if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
+        target.skipFor(backoffNanos);
+        attempt(exchange, method, uri, tried | (1L << index), promise);
+      } else {
+        promise.fail(ar.cause());
+      }
+    });
+  }
+
+  Future<Void> close() {
+    return client.close();
+  }
+}

@@ -1,0 +1,118 @@
+package dev.passage.gateway.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.NetSocket;
+import java.util.Map;
+
+/**
+ * A WebSocket upgrade proxied as a byte tunnel. The upstream connection is opened with
+ * {@code connect()}, which takes it out of the pool, so the tunnel is pinned to the target that
+ * accepted the upgrade and no other request can ride it. Both directions are piped with
+ * backpressure, unlike the proxy library's own tunnel (shared/ENGINE.md).
+ */
+final class WebSocketTunnel {
+
+  private WebSocketTunnel() {}
+
+  static void open(HttpServerRequest request, Exchange exchange) {
+    request.pause();
+    ProxyRoute route = exchange.route;
+    route.upstream.open(exchange, HttpMethod.GET, route.upstreamUri(request.uri()))
+        .compose(upstream -> {
+          exchange.upstreamRequest = upstream;
+          copyUpgradeHeaders(request, upstream, exchange);
+          return upstream.connect();
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            int status = Outcomes.statusFor(ar.cause());
+            exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, ar.cause().getMessage());
+            request.resume();
+            ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), exchange.id);
+            return;
+          }
+          HttpClientResponse upstreamResponse = ar.result();
+          exchange.responseArrived(upstreamResponse.statusCode());
+          if (upstreamResponse.statusCode() == 101) {
+            splice(request, upstreamResponse, exchange);
+          } else {
+            refuse(request, upstreamResponse, exchange);
+          }
+        });
+  }
+
+  private static void copyUpgradeHeaders(HttpServerRequest request, HttpClientRequest upstream, Exchange exchange) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
+    String host = headers.get("host");
+    ForwardingHeaders.removeHopByHop(headers);
+    ForwardingHeaders.addForwarding(headers, exchange.clientIp, request.scheme(), host, exchange.id);
+    headers.remove("host");
+    for (Map.Entry<String, String> h : headers) {
+      upstream.headers().add(h.getKey(), h.getValue());
+    }
+    // Some browsers send "Connection: keep-alive, Upgrade"; the upstream gets the canonical pair.
+    upstream.headers().set("connection", "Upgrade");
+    upstream.headers().set("upgrade", request.getHeader("upgrade"));
+    if (exchange.route.hostHeader.equals("preserve") && request.authority() != null) {
+      upstream.authority(request.authority());
+    }
+  }
+
+  private static void splice(HttpServerRequest request, HttpClientResponse upstreamResponse, Exchange exchange) {
+    HttpServerResponse response = request.response();
+    response.setStatusCode(101);
+    response.headers().addAll(upstreamResponse.headers());
+    response.headers().set(ForwardingHeaders.REQUEST_ID, exchange.id);
+    NetSocket upstreamSocket = upstreamResponse.netSocket();
+    Future<NetSocket> clientSocket = request.toNetSocket();
+    clientSocket.onComplete(ar -> {
+      if (ar.failed()) {
+        upstreamSocket.close();
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 101, "client went away during the upgrade");
+        return;
+      }
+      NetSocket downstream = ar.result();
+      ByteCounter up = new ByteCounter();
+      ByteCounter down = new ByteCounter();
+      CountingReadStream.of(downstream, up).pipeTo(upstreamSocket);
+      CountingReadStream.of(upstreamSocket, down).pipeTo(downstream);
+      // Either side closing ends the tunnel; the record is written once, when both are closed.
+      downstream.closeHandler(v -> {
+        upstreamSocket.close();
+        finish(exchange, up, down, true);
+      });
+      upstreamSocket.closeHandler(v -> {
+        downstream.close();
+        finish(exchange, up, down, false);
+      });
+    });
+  }
+
+  private static void finish(Exchange exchange, ByteCounter up, ByteCounter down, boolean clientClosed) {
+    exchange.requestBytes = up.bytes;
+    exchange.responseBytes = down.bytes;
+    exchange.end(Exchange.Outcome.OK, 101, null);
+  }
+
+  private static void refuse(HttpServerRequest request, HttpClientResponse upstreamResponse, Exchange exchange) {
+    // The upstream declined the upgrade: relay its answer as an ordinary response.
+    request.resume();
+    HttpServerResponse response = request.response();
+    response.setStatusCode(upstreamResponse.statusCode());
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(upstreamResponse.headers());
+    ForwardingHeaders.removeHopByHop(headers);
+    response.headers().addAll(headers);
+    response.headers().set(ForwardingHeaders.REQUEST_ID, exchange.id);
+    if (!headers.contains("content-length")) {
+      response.setChunked(true);
+    }
+    upstreamResponse.pipeTo(response).onComplete(done -> exchange.end(
+        done.succeeded() ? Exchange.Outcome.OK : Exchange.Outcome.CLIENT_ABORT, upstreamResponse.statusCode(), null));
+  }
+}
