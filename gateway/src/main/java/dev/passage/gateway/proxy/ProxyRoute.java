@@ -37,7 +37,12 @@ final class ProxyRoute {
     this.proxy.origin(ctx -> {
       Exchange exchange = ctx.get(ExchangeInterceptor.EXCHANGE, Exchange.class);
       return upstream.open(exchange, ctx.request().getMethod(), ctx.request().getURI())
-          .onSuccess(req -> exchange.upstreamRequest = req);
+          .onSuccess(req -> {
+            exchange.upstreamRequest = req;
+            // Failures reach the exchange through the response future; without a handler Vert.x
+            // would also log every client abort as an error.
+            req.exceptionHandler(failure -> {});
+          });
     });
     this.proxy.addInterceptor(new ExchangeInterceptor(vertx, this));
   }

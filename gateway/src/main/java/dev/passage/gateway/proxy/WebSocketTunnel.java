@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.Map;
 
@@ -26,6 +27,7 @@ final class WebSocketTunnel {
     route.upstream.open(exchange, HttpMethod.GET, route.upstreamUri(request.uri()))
         .compose(upstream -> {
           exchange.upstreamRequest = upstream;
+          upstream.exceptionHandler(failure -> {});
           copyUpgradeHeaders(request, upstream, exchange);
           return upstream.connect();
         })
@@ -40,7 +42,12 @@ final class WebSocketTunnel {
           HttpClientResponse upstreamResponse = ar.result();
           exchange.responseArrived(upstreamResponse.statusCode());
           if (upstreamResponse.statusCode() == 101) {
-            splice(request, upstreamResponse, exchange);
+            // A socket without a read handler drops what arrives (NetSocketImpl): hold upstream
+            // bytes until the pipe is attached, and attach it on the client connection's thread
+            // so the client's first frame cannot arrive before there is a handler for it.
+            NetSocket upstreamSocket = upstreamResponse.netSocket();
+            upstreamSocket.pause();
+            ((HttpServerRequestInternal) request).context().execute(v -> splice(request, upstreamResponse, upstreamSocket, exchange));
           } else {
             refuse(request, upstreamResponse, exchange);
           }
@@ -64,12 +71,12 @@ final class WebSocketTunnel {
     }
   }
 
-  private static void splice(HttpServerRequest request, HttpClientResponse upstreamResponse, Exchange exchange) {
+  private static void splice(
+      HttpServerRequest request, HttpClientResponse upstreamResponse, NetSocket upstreamSocket, Exchange exchange) {
     HttpServerResponse response = request.response();
     response.setStatusCode(101);
     response.headers().addAll(upstreamResponse.headers());
     response.headers().set(ForwardingHeaders.REQUEST_ID, exchange.id);
-    NetSocket upstreamSocket = upstreamResponse.netSocket();
     Future<NetSocket> clientSocket = request.toNetSocket();
     clientSocket.onComplete(ar -> {
       if (ar.failed()) {

@@ -238,9 +238,13 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   private void webSocket(ServerWebSocket ws) {
-    ws.handler(buf -> {
-      bytesReceived.addAndGet(buf.length());
-      ws.write(buf);
+    ws.textMessageHandler(text -> {
+      bytesReceived.addAndGet(text.length());
+      ws.writeTextMessage(text);
+    });
+    ws.binaryMessageHandler(bin -> {
+      bytesReceived.addAndGet(bin.length());
+      ws.writeBinaryMessage(bin);
     });
   }
 
