@@ -16,9 +16,16 @@ final class Launcher {
     return ConfigLoader.validate("command line", config);
   }
 
-  static int runUntilStopped(PassageConfig config) throws Exception {
+  static int runUntilStopped(PassageConfig config, String demoUpstream) throws Exception {
     Gateway gateway;
     try {
+      if (demoUpstream != null) {
+        io.vertx.core.Vertx demo = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+        int colon = demoUpstream.lastIndexOf(':');
+        DemoUpstream.start(demo, demoUpstream.substring(0, colon), Integer.parseInt(demoUpstream.substring(colon + 1)))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        System.out.println("demo upstream on http://" + demoUpstream);
+      }
       gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       System.err.println("passage: cannot start: " + e.getCause().getMessage());

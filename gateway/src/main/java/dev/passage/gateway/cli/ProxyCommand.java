@@ -28,6 +28,6 @@ final class ProxyCommand implements Callable<Integer> {
     RouteConfig route = new RouteConfig("default", new MatchConfig("*", "/", List.of()), false,
         new UpstreamConfig(to, null, null, null, null, null, null, null, null), null);
     PassageConfig config = new PassageConfig(listen, admin == null ? null : new dev.passage.gateway.config.AdminConfig(admin, null, null), null, List.of(route), null);
-    return Launcher.runUntilStopped(Launcher.validated(config));
+    return Launcher.runUntilStopped(Launcher.validated(config), null);
   }
 }

@@ -15,6 +15,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, required = true, description = "YAML config file")
   Path config;
 
+  @Option(names = "--demo-upstream", paramLabel = "HOST:PORT",
+      description = "also start a small demo backend on this address (for trying Passage out)")
+  String demoUpstream;
+
   @Override
   public Integer call() throws Exception {
     PassageConfig parsed;
@@ -24,6 +28,6 @@ final class RunCommand implements Callable<Integer> {
       e.errors().forEach(err -> System.err.println(err));
       return 2;
     }
-    return Launcher.runUntilStopped(parsed);
+    return Launcher.runUntilStopped(parsed, demoUpstream);
   }
 }

@@ -151,8 +151,8 @@ public final class ConfigLoader {
     public boolean handleUnknownProperty(
         DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer, Object bean, String name)
         throws IOException {
-      String parent = pathOf(p.getParsingContext().getParent());
-      String path = parent.isEmpty() ? name : parent + "." + name;
+      String here = pathOf(p.getParsingContext());
+      String path = here.equals(name) || here.endsWith("." + name) ? here : (here.isEmpty() ? name : here + "." + name);
       errors.add(new ConfigError(file, tree.lineOf(path), path, "unknown key"));
       p.skipChildren();
       return true;
