@@ -139,6 +139,12 @@ public final class TestUpstream implements AutoCloseable {
       case "/hold":
         held.add(req);
         break;
+      case "/page":
+        req.response().putHeader("content-type", "text/html").end(BROWSER_PAGE);
+        break;
+      case "/sse-auto":
+        sseAuto(req, Integer.parseInt(req.getParam("events", "3")));
+        break;
       case "/upload":
         upload(req);
         break;
@@ -235,6 +241,39 @@ public final class TestUpstream implements AutoCloseable {
       }
     }));
     next[0].run();
+  }
+
+  /** Opens a WebSocket and an EventSource through whatever served it and writes what it saw into the DOM. */
+  static final String BROWSER_PAGE = """
+      <!doctype html><html><body><div id="ws">ws:pending</div><div id="sse">sse:0</div>
+      <script>
+      const ws = new WebSocket("ws://" + location.host + location.pathname.replace(/page$/, "ws"));
+      ws.onopen = () => ws.send("from-browser");
+      ws.onmessage = (e) => { document.getElementById("ws").textContent = "ws:" + e.data; ws.close(); };
+      ws.onerror = () => { document.getElementById("ws").textContent = "ws:error"; };
+      const es = new EventSource(location.pathname.replace(/page$/, "sse-auto?events=3"));
+      let n = 0;
+      es.onmessage = () => { n++; document.getElementById("sse").textContent = "sse:" + n; if (n === 3) es.close(); };
+      </script>
+      <!-- The load event, after which --dump-dom reads the page, waits for this slow image. -->
+      <img src="slow-headers?ms=2500"></body></html>
+      """;
+
+  private void sseAuto(HttpServerRequest req, int events) {
+    HttpServerResponse res = req.response();
+    res.setChunked(true).putHeader("content-type", "text/event-stream");
+    int[] sent = {0};
+    vertx.setPeriodic(20, 50, id -> {
+      if (res.closed() || sent[0] == events) {
+        vertx.cancelTimer(id);
+        if (!res.closed()) {
+          res.end();
+        }
+        return;
+      }
+      sent[0]++;
+      res.write("data: " + sent[0] + "\n\n");
+    });
   }
 
   private void webSocket(ServerWebSocket ws) {
