@@ -244,6 +244,24 @@ class BodyTeeTest {
   }
 
   @Test
+  void skippingAllocatesNothingPerChunk() {
+    ByteBuffer chunk = ByteBuffer.allocateDirect(16 * 1024);
+    ByteBuffer heapChunk = ByteBuffer.wrap(randomBytes(16 * 1024));
+    BodyTee tee = BodyTee.skipping(SkipReason.CONTENT_TYPE, "application/octet-stream", null);
+    tee.accept(chunk); // first use sets up the thread's scratch array
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 256; i++) {
+      tee.accept(chunk);
+      tee.accept(heapChunk);
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 4096, "512 chunks allocated " + allocated + " bytes");
+    assertEquals(513L * 16 * 1024, tee.bytes());
+  }
+
+  @Test
   void limitsAreCheckedAtConstruction() {
     CaptureBudget budget = new CaptureBudget(10);
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
