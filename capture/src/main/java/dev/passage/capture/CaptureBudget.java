@@ -1,5 +1,7 @@
 package dev.passage.capture;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -14,6 +16,12 @@ public final class CaptureBudget {
   private final AtomicLong inUse = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
   private final LongAdder exhausted = new LongAdder();
+  // Tokens (the kept arrays, compared by identity) of bytes handed to a RawCapture and not yet
+  // returned. Whoever removes a token returns its bytes, so a second release of the same capture,
+  // or of a copy sharing its array, returns nothing. Holds are few: at most one per unreleased
+  // capture, each of at least one byte, so the set is bounded by the limit and in practice by the
+  // number of records in flight.
+  private final Set<Object> holds = ConcurrentHashMap.newKeySet();
 
   public CaptureBudget(long limitBytes) {
     if (limitBytes < 0) {
@@ -70,5 +78,20 @@ public final class CaptureBudget {
   /** How many reservations were refused. */
   public long exhaustedCount() {
     return exhausted.sum();
+  }
+
+  /** How many captures still hold bytes of this budget (records not yet written or dropped). */
+  public int outstandingHolds() {
+    return holds.size();
+  }
+
+  void registerHold(Object token) {
+    holds.add(token);
+  }
+
+  void releaseHold(Object token, long bytes) {
+    if (holds.remove(token)) {
+      release(bytes);
+    }
   }
 }

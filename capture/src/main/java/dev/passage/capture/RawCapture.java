@@ -9,6 +9,13 @@ package dev.passage.capture;
  * {@link #releaseBudget()} is called, which the audit pipeline does once the record is written or
  * dropped.
  *
+ * <p>Releasing happens at most once. When {@link BodyTee#finish()} hands bytes to a capture it
+ * registers the capture's {@code kept} array (by identity) with the budget as the token of that
+ * hold; {@link #releaseBudget()} returns the bytes only if it is the call that removes the token.
+ * Calling it twice, on a copy of the record, or after {@link BodyTee#abandon()} therefore returns
+ * the bytes exactly once. A capture built by hand registered nothing, acquired nothing, and so
+ * releases nothing.
+ *
  * @param bytes           total bytes that crossed the wire (after de-chunking, before decompression)
  * @param sha256          lowercase hex SHA-256 of all {@code bytes}
  * @param kept            the kept prefix, or {@code null} when nothing was kept
@@ -32,10 +39,10 @@ public record RawCapture(
     CaptureBudget budget,
     long budgetHeld) {
 
-  /** Returns the held budget; safe to call more than once only through {@link BodyTee}'s guards. */
+  /** Returns the held budget; only the first call for this capture (or any copy of it) has effect. */
   public void releaseBudget() {
-    if (budget != null && budgetHeld > 0) {
-      budget.release(budgetHeld);
+    if (budget != null && budgetHeld > 0 && kept != null) {
+      budget.releaseHold(kept, budgetHeld);
     }
   }
 }
