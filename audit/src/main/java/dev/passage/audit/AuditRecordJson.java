@@ -72,6 +72,11 @@ public final class AuditRecordJson {
     return out.toByteArray();
   }
 
+  /** RFC 3339 UTC with milliseconds, as written in {@code ts}. */
+  static String formatTs(Instant ts) {
+    return TS.format(ts);
+  }
+
   /** Parses one line written by {@link #toLine}; throws IllegalArgumentException saying what is wrong. */
   public static AuditRecord fromLine(String line) {
     JsonNode root;
