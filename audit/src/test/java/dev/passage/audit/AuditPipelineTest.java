@@ -188,7 +188,7 @@ class AuditPipelineTest {
       int expected = round + 1;
       assertTrue(eventually(() -> lines(file) == expected, 3_000));
       long tookMs = (System.nanoTime() - start) / 1_000_000;
-      assertTrue(tookMs <= 1_300, "line became visible after " + tookMs + " ms");
+      assertTrue(tookMs <= 1_500, "line became visible after " + tookMs + " ms"); // 1 s interval + scheduling slack
       Thread.sleep(1_200); // the second round starts from an idle writer
     }
     pipeline.close(SECOND);

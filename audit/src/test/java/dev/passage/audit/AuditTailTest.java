@@ -94,7 +94,7 @@ class AuditTailTest {
     AtomicInteger exit = new AtomicInteger(-1);
     Thread tail = new Thread(() -> exit.set(AuditTail.run(file, "users", null, true, out.stream)), "tail");
     tail.start();
-    JsonlFileSink sink = new JsonlFileSink(file, 2048, 5); // about one record per file: rotates often
+    JsonlFileSink sink = new JsonlFileSink(file, 2048, 10); // lines are 814 bytes: two per file
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       String id = "f" + i;
@@ -102,11 +102,12 @@ class AuditTailTest {
       sink.write(List.of(AuditRecordJson.toLine(Records.of(id, "users", 200, Outcome.OK))));
       sink.write(List.of(AuditRecordJson.toLine(Records.of("x" + i, "other", 200, Outcome.OK))));
       sink.flush();
-      Thread.sleep(AuditTail.POLL_MS + 150); // the tail sees each file before the next rotation
-    }
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (out.lines().size() < ids.size() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+      // Two records fit in a file, so each round rotates once; waiting for the tail keeps it at most
+      // one rotation behind, as a file rotated twice between polls is gone before it could be opened.
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (out.lines().size() < ids.size() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
     }
     tail.interrupt();
     tail.join(5_000);
@@ -114,7 +115,7 @@ class AuditTailTest {
     assertFalse(tail.isAlive());
     assertEquals(0, exit.get());
     assertEquals(ids, out.lines().stream().map(l -> l.split(" ")[1]).collect(Collectors.toList()));
-    assertTrue(JsonlFileSinkTest.generations(file).size() >= 3, "the file rotated while followed");
+    assertEquals(5, JsonlFileSinkTest.generations(file).size(), "the file rotated while followed");
   }
 
   private static void append(Path file, AuditRecord r) throws IOException {
