@@ -24,6 +24,9 @@ public final class AuditPipeline {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuditPipeline.class);
 
+  /** The flush interval to configure when none is given: at most one second of lines at risk. */
+  public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
+
   private final QueueFullPolicy policy;
   private final BatchWriter batchWriter;
   private final RecordQueue queue = new RecordQueue();
@@ -120,6 +123,7 @@ public final class AuditPipeline {
    * gives up: the unwritten records are logged, released and counted as dropped. Safe to call twice.
    */
   public void close(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
     if (Thread.currentThread() == writer) {
       throw new IllegalStateException("close() from the audit writer thread (a whenSlotFree callback) would wait for itself");
     }

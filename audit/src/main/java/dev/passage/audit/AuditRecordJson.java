@@ -65,7 +65,7 @@ public final class AuditRecordJson {
       g.writeStringField("error", r.error());
       g.writeEndObject();
     } catch (IOException e) {
-      // Only a broken string (lone surrogate) can get here: the target is memory.
+      // Not expected: the target is memory and Jackson escapes even lone surrogates.
       throw new UncheckedIOException("cannot serialise audit record " + r.id(), e);
     }
     out.write('\n');

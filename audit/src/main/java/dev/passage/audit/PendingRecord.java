@@ -14,7 +14,10 @@ public interface PendingRecord {
   /** Builds the record: decodes and redacts the kept bodies. Runs on the writer thread. */
   AuditRecord render();
 
-  /** Returns whatever the record holds (capture budget). Called exactly once, on any thread. */
+  /**
+   * Returns whatever the record holds (capture budget). Called exactly once: on the writer thread, or
+   * on the submitting thread when {@link AuditPipeline#submit} drops the record.
+   */
   void release();
 
   /**

@@ -87,6 +87,15 @@ class AuditRecordJsonTest {
   }
 
   @Test
+  void brokenUnicodeIsEscapedRatherThanLosingTheRecord() {
+    AuditRecord r = new AuditRecord("x\uD800", Instant.EPOCH, 0, null, null, "GET", "/\uDC00", Map.of(),
+        null, null, null, null, null, null, Outcome.OK, null);
+    String line = new String(AuditRecordJson.toLine(r), StandardCharsets.UTF_8);
+    assertTrue(line.contains("\"x\\uD800\""), line);
+    assertEquals(r, AuditRecordJson.fromLine(line));
+  }
+
+  @Test
   void invalidLinesAreRejectedWithTheReason() {
     IllegalArgumentException notJson = assertThrows(IllegalArgumentException.class, () -> AuditRecordJson.fromLine("{oops"));
     assertTrue(notJson.getMessage().startsWith("not JSON"), notJson.getMessage());

@@ -119,6 +119,22 @@ class JsonlFileSinkTest {
   }
 
   @Test
+  void aFailedRotationIsRetriedWithoutLosingOrRepeatingALine() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    JsonlFileSink sink = new JsonlFileSink(file, 1024, 5);
+    // A directory where the compressed file must be written makes the rotation fail, even as root.
+    Path blocker = Files.createDirectory(dir.resolve("audit.jsonl.1.gz.tmp"));
+    List<byte[]> batch = List.of(line(0, 400), line(1, 400), line(2, 400), line(3, 400), line(4, 400));
+    assertThrows(IOException.class, () -> sink.write(batch));
+    assertTrue(Files.exists(dir.resolve("audit.jsonl.rotating")), "the full file waits to be compressed");
+    assertThrows(IOException.class, sink::flush, "still failing: the pipeline keeps retrying");
+    Files.delete(blocker);
+    sink.write(batch); // the pipeline's retry: the same batch
+    sink.close();
+    assertEquals(expectedSequence(0, 5), allLines(file));
+  }
+
+  @Test
   void limitsAreCheckedAtConstruction() {
     Path file = dir.resolve("audit.jsonl");
     assertThrows(IllegalArgumentException.class, () -> new JsonlFileSink(file, 1023, 1));
