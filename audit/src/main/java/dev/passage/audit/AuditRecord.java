@@ -1,0 +1,100 @@
+package dev.passage.audit;
+
+import dev.passage.capture.RenderedBody;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One audit record: one HTTP exchange, written as one JSON line (field names in docs/audit-record.md).
+ *
+ * @param id              request id; never null
+ * @param ts              exchange start; kept at millisecond precision because that is what is written
+ * @param durationMs      exchange start to last byte sent (or abort), >= 0
+ * @param route           name of the matched route, or null when no route matched
+ * @param clientIp        the client's address, or null when unknown
+ * @param requestMethod   HTTP method; never null
+ * @param requestUri      request target as received (after query redaction); never null
+ * @param requestHeaders  lowercase name to values in arrival order; never null, may be empty
+ * @param requestBody     the request body, or null when the request had none captured
+ * @param responseStatus  status sent to the client (100..599), or null when none was sent
+ * @param responseHeaders headers sent to the client, or null when no response was sent
+ * @param responseBody    the response body, or null when no response body was seen
+ * @param upstreamTarget  the upstream URL the request went to, or null when none was tried
+ * @param upstreamTtfbMs  time to the upstream's first response byte, or null when none arrived
+ * @param outcome         how the exchange ended; never null
+ * @param error           what went wrong, or null
+ */
+public record AuditRecord(
+    String id,
+    Instant ts,
+    long durationMs,
+    String route,
+    String clientIp,
+    String requestMethod,
+    String requestUri,
+    Map<String, List<String>> requestHeaders,
+    RenderedBody requestBody,
+    Integer responseStatus,
+    Map<String, List<String>> responseHeaders,
+    RenderedBody responseBody,
+    String upstreamTarget,
+    Long upstreamTtfbMs,
+    Outcome outcome,
+    String error) {
+
+  public AuditRecord {
+    Objects.requireNonNull(id, "id");
+    ts = Objects.requireNonNull(ts, "ts").truncatedTo(ChronoUnit.MILLIS);
+    Objects.requireNonNull(requestMethod, "requestMethod");
+    Objects.requireNonNull(requestUri, "requestUri");
+    Objects.requireNonNull(outcome, "outcome");
+    requestHeaders = copyHeaders(Objects.requireNonNull(requestHeaders, "requestHeaders"));
+    responseHeaders = responseHeaders == null ? null : copyHeaders(responseHeaders);
+    if (durationMs < 0) {
+      throw new IllegalArgumentException("durationMs must be >= 0, got " + durationMs);
+    }
+    if (responseStatus != null && (responseStatus < 100 || responseStatus > 599)) {
+      throw new IllegalArgumentException("responseStatus must be 100..599, got " + responseStatus);
+    }
+    if (upstreamTtfbMs != null && upstreamTtfbMs < 0) {
+      throw new IllegalArgumentException("upstreamTtfbMs must be >= 0, got " + upstreamTtfbMs);
+    }
+  }
+
+  /**
+   * Groups header entries (for example a Vert.x {@code MultiMap}) by lowercase name, keeping the order
+   * in which names first appear and the order of repeated values.
+   */
+  public static Map<String, List<String>> headers(Iterable<? extends Map.Entry<String, String>> entries) {
+    Map<String, List<String>> grouped = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : entries) {
+      grouped
+          .computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>(1))
+          .add(Objects.requireNonNull(e.getValue(), () -> "value of header " + e.getKey()));
+    }
+    return copyHeaders(grouped);
+  }
+
+  private static Map<String, List<String>> copyHeaders(Map<String, List<String>> headers) {
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    headers.forEach(
+        (name, values) -> {
+          if (values == null || values.isEmpty()) {
+            throw new IllegalArgumentException("header '" + name + "' has no values");
+          }
+          List<String> merged = copy.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(values.size()));
+          for (String v : values) {
+            merged.add(Objects.requireNonNull(v, () -> "value of header " + name));
+          }
+        });
+    copy.replaceAll((name, values) -> List.copyOf(values));
+    return Collections.unmodifiableMap(copy);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.passage.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditTailTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void tailFiltersByRouteAndStatusClass() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    append(file, Records.of("a", "users", 503, Outcome.UPSTREAM_ERROR));
+    append(file, Records.of("b", "users", 200, Outcome.OK));
+    append(file, Records.of("c", "orders", 500, Outcome.OK));
+    Files.writeString(file, "this is not a record\n", StandardOpenOption.APPEND);
+    append(file, Records.of("d", "users", 504, Outcome.TIMEOUT));
+    append(file, Records.minimal("e"));
+
+    Output out = new Output();
+    assertEquals(0, AuditTail.run(file, "users", "5xx", false, out.stream));
+    List<String> lines = out.lines();
+    assertEquals(3, lines.size(), String.join("\n", lines));
+    assertTrue(lines.get(0).contains(" a users GET /users/a -> 503 upstream_error 42ms"), lines.get(0));
+    assertEquals("! line 4: unparseable record (not JSON: Unrecognized token 'this': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false'))",
+        lines.get(1));
+    assertTrue(lines.get(2).contains(" d users GET /users/d -> 504 timeout "), lines.get(2));
+  }
+
+  @Test
+  void anExactStatusMatchesOnlyThatCodeAndNoFilterMatchesAll() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    append(file, Records.of("a", "users", 404, Outcome.OK));
+    append(file, Records.of("b", "users", 400, Outcome.OK));
+    append(file, Records.minimal("c"));
+    Output exact = new Output();
+    assertEquals(0, AuditTail.run(file, null, "404", false, exact.stream));
+    assertEquals(1, exact.lines().size());
+    Output all = new Output();
+    assertEquals(0, AuditTail.run(file, null, null, false, all.stream));
+    assertEquals(3, all.lines().size());
+    assertTrue(all.lines().get(2).contains(" c - GET / -> --- client_abort 0ms in=- out=- error=\"client closed the connection\""),
+        all.lines().get(2));
+  }
+
+  @Test
+  void lineShowsBytesAndTruncationMarkers() {
+    String line = AuditTail.format(Records.full("r-1"));
+    assertEquals("2026-03-01T12:34:56.789Z r-1 users POST /users?page=2 -> 201 ok 42ms in=17B out=4000B[truncated]", line);
+  }
+
+  @Test
+  void rotatedCompressedGenerationsCanBeRead() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    JsonlFileSink sink = new JsonlFileSink(file, 1024, 3);
+    sink.write(List.of(AuditRecordJson.toLine(Records.of("old", "users", 200, Outcome.OK))));
+    sink.write(List.of(AuditRecordJson.toLine(Records.of("new", "users", 200, Outcome.OK))));
+    sink.close();
+    Output out = new Output();
+    assertEquals(0, AuditTail.run(dir.resolve("audit.jsonl.1.gz"), null, null, false, out.stream));
+    assertEquals(1, out.lines().size());
+    assertTrue(out.lines().get(0).contains(" old users "));
+  }
+
+  @Test
+  void badArgumentsAndMissingFilesGiveDistinctExitCodes() {
+    Output out = new Output();
+    assertEquals(AuditTail.EXIT_USAGE, AuditTail.run(dir.resolve("a.jsonl"), null, "50x", false, out.stream));
+    assertTrue(out.text().contains("expected a class such as 5xx"), out.text());
+    assertEquals(AuditTail.EXIT_UNREADABLE, AuditTail.run(dir.resolve("missing.jsonl"), null, null, false, out.stream));
+    assertTrue(out.text().contains("no such file"), out.text());
+  }
+
+  @Test
+  void followPrintsAppendedRecordsAcrossRotationUntilInterrupted() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    Output out = new Output();
+    AtomicInteger exit = new AtomicInteger(-1);
+    Thread tail = new Thread(() -> exit.set(AuditTail.run(file, "users", null, true, out.stream)), "tail");
+    tail.start();
+    JsonlFileSink sink = new JsonlFileSink(file, 2048, 10); // lines are 814 bytes: two per file
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String id = "f" + i;
+      ids.add(id);
+      sink.write(List.of(AuditRecordJson.toLine(Records.of(id, "users", 200, Outcome.OK))));
+      sink.write(List.of(AuditRecordJson.toLine(Records.of("x" + i, "other", 200, Outcome.OK))));
+      sink.flush();
+      // Two records fit in a file, so each round rotates once; waiting for the tail keeps it at most
+      // one rotation behind, as a file rotated twice between polls is gone before it could be opened.
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (out.lines().size() < ids.size() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+    }
+    tail.interrupt();
+    tail.join(5_000);
+    sink.close();
+    assertFalse(tail.isAlive());
+    assertEquals(0, exit.get());
+    assertEquals(ids, out.lines().stream().map(l -> l.split(" ")[1]).collect(Collectors.toList()));
+    assertEquals(5, JsonlFileSinkTest.generations(file).size(), "the file rotated while followed");
+  }
+
+  private static void append(Path file, AuditRecord r) throws IOException {
+    Files.write(file, AuditRecordJson.toLine(r), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  private static final class Output {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+    synchronized String text() {
+      return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    List<String> lines() {
+      String t = text();
+      return t.isEmpty() ? List.of() : Arrays.asList(t.split("\n"));
+    }
+  }
+}
