@@ -1,6 +1,9 @@
 package dev.passage.gateway.cli;
 
+import dev.passage.gateway.config.AdminConfig;
+import dev.passage.gateway.config.AuditConfig;
 import dev.passage.gateway.config.MatchConfig;
+import dev.passage.gateway.config.SinkConfig;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
 import dev.passage.gateway.config.UpstreamConfig;
@@ -23,11 +26,18 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--admin", description = "host:port for the admin API (health, metrics)")
   String admin;
 
+  @Option(names = "--audit-file", paramLabel = "FILE",
+      description = "write an audit record of every exchange to FILE (JSON lines, default policy)")
+  String auditFile;
+
   @Override
   public Integer call() throws Exception {
     RouteConfig route = new RouteConfig("default", new MatchConfig("*", "/", List.of()), false,
         new UpstreamConfig(to, null, null, null, null, null, null, null, null), null);
-    PassageConfig config = new PassageConfig(listen, admin == null ? null : new dev.passage.gateway.config.AdminConfig(admin, null, null), null, List.of(route), null);
+    AuditConfig audit = auditFile == null ? null
+        : new AuditConfig(null, null, null, List.of(new SinkConfig("file", auditFile, null, null)));
+    AdminConfig adminConfig = admin == null ? null : new AdminConfig(admin, System.getenv("PASSAGE_ADMIN_TOKEN"), null);
+    PassageConfig config = new PassageConfig(listen, adminConfig, null, List.of(route), audit);
     return Launcher.runUntilStopped(Launcher.validated(config), null);
   }
 }

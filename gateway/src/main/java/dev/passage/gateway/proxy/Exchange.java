@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.capture.BodyTee;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
@@ -32,9 +33,13 @@ final class Exchange {
   long responseNanos;
   int status;
   MultiMap responseHeaders;
-  long requestBytes;
-  long responseBytes;
   boolean clientClosed;
+  /** The audit policy of this exchange, or null when no record is written. */
+  RouteAudit audit;
+  /** Whether a record slot is held for this exchange (the block policy). */
+  boolean auditReserved;
+  BodyTee requestTee;
+  BodyTee responseTee;
   private Outcome outcome;
   private String error;
   private long endNanos;

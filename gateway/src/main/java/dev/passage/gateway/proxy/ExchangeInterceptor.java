@@ -41,6 +41,13 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     ForwardingHeaders.addForwarding(request.headers(), exchange.clientIp, client.scheme(), host, exchange.id);
     applyHostHeader(request, client);
     request.setURI(route.upstreamUri(request.getURI()));
+    if (exchange.audit != null) {
+      exchange.requestTee = exchange.audit.requestTee(client.headers(), requestHasBody(client));
+      Body body = request.getBody();
+      if (body != null) {
+        request.setBody(Body.body(new TeeReadStream(body.stream(), exchange.requestTee), body.length(), body.mediaType()));
+      }
+    }
 
     long timeoutMs = route.upstream.responseTimeoutMs();
     Future<ProxyResponse> response = ctx.sendRequest();
@@ -71,6 +78,12 @@ final class ExchangeInterceptor implements ProxyInterceptor {
       exchange.responseArrived(response.getStatusCode());
       ForwardingHeaders.removeHopByHop(response.headers());
       exchange.responseHeaders = response.headers();
+      Body body = response.getBody();
+      if (exchange.audit != null && body != null) {
+        boolean hasBody = responseHasBody(ctx.request().getMethod().name(), response.getStatusCode());
+        exchange.responseTee = exchange.audit.responseTee(response.headers(), hasBody);
+        response.setBody(Body.body(new TeeReadStream(body.stream(), exchange.responseTee), body.length(), body.mediaType()));
+      }
       if (response.getBody() != null && response.getBody().length() < 0
           && ctx.request().proxiedRequest().version() == HttpVersion.HTTP_1_0) {
         // The proxy would buffer the whole body to find its length for an HTTP/1.0 client
@@ -93,6 +106,16 @@ final class ExchangeInterceptor implements ProxyInterceptor {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");
       }
     });
+  }
+
+  private static boolean requestHasBody(HttpServerRequest client) {
+    String length = client.getHeader("content-length");
+    return (length != null && !length.trim().equals("0")) || client.headers().contains("transfer-encoding");
+  }
+
+  /** RFC 9110: HEAD responses and 1xx, 204 and 304 have no content. */
+  private static boolean responseHasBody(String method, int status) {
+    return !method.equals("HEAD") && status >= 200 && status != 204 && status != 304;
   }
 
   private static Body jsonBody(int status, String requestId) {

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,7 @@ public final class Gateway {
   private final Vertx vertx;
   private final List<ProxyRoute> routes = new ArrayList<>();
   private HttpServer server;
+  private AuditTrail trail;
 
   private Gateway(PassageConfig config, Vertx vertx) {
     this.config = config;
@@ -45,9 +47,14 @@ public final class Gateway {
 
   private Future<Void> bind() {
     int maxHeader = config.server().maxHeaderBytes();
+    try {
+      trail = AuditTrail.create(config.audit());
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(new IllegalStateException("cannot open audit sink: " + e.getMessage(), e));
+    }
     RouteTable.Builder<ProxyRoute> table = RouteTable.builder();
     for (RouteConfig rc : config.routes()) {
-      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader);
+      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail);
       routes.add(route);
       table.add(new RouteRule(rc.match().host(), rc.match().pathPrefix(), new HashSet<>(rc.match().methods())), route);
     }
@@ -62,14 +69,30 @@ public final class Gateway {
         .setDecompressionSupported(false)
         // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
         .setHttp2ClearTextEnabled(false);
-    GatewayHandler handler = new GatewayHandler(table.build(), exchange -> {});
+    GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail);
     server = vertx.createHttpServer(options).requestHandler(handler);
     return server.listen().onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort())).mapEmpty();
+  }
+
+  private void ended(Exchange exchange) {
+    if (exchange.audit != null) {
+      trail.record(exchange, exchange.audit);
+    }
   }
 
   /** The bound proxy port (useful when the config says port 0). */
   public int port() {
     return server.actualPort();
+  }
+
+  /** The audit pipeline, or null when no sink is configured. */
+  public dev.passage.audit.AuditPipeline auditPipeline() {
+    return trail == null ? null : trail.pipeline;
+  }
+
+  /** The global capture budget, or null when no sink is configured. */
+  public dev.passage.capture.CaptureBudget captureBudget() {
+    return trail == null ? null : trail.budget;
   }
 
   public Vertx vertx() {
@@ -79,10 +102,20 @@ public final class Gateway {
   public Future<Void> close() {
     List<Future<Void>> steps = new ArrayList<>();
     if (server != null) {
-      steps.add(server.close());
+      // Graceful: stop accepting, let in-flight exchanges finish within the grace period.
+      long graceMs = Durations.parse(config.server().shutdownGrace()).toMillis();
+      steps.add(server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
     routes.forEach(r -> steps.add(r.upstream.close()));
-    return Future.join(steps).transform(ar -> vertx.close());
+    return Future.join(steps)
+        .transform(ar -> vertx.executeBlocking(() -> {
+          // Every record of an exchange that ended is written before the process may exit.
+          if (trail != null) {
+            trail.close(Duration.ofSeconds(30));
+          }
+          return null;
+        }))
+        .transform(ar -> vertx.close());
   }
 
   static String host(String hostPort) {

@@ -11,10 +11,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
   private final RouteTable<ProxyRoute> routes;
   private final Exchange.Listener listener;
+  private final AuditTrail trail;
 
-  GatewayHandler(RouteTable<ProxyRoute> routes, Exchange.Listener listener) {
+  GatewayHandler(RouteTable<ProxyRoute> routes, Exchange.Listener listener, AuditTrail trail) {
     this.routes = routes;
     this.listener = listener;
+    this.trail = trail;
   }
 
   @Override
@@ -34,16 +36,29 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     }
     boolean websocket = request.canUpgradeToWebSocket();
     Exchange exchange = new Exchange(id, request, route, websocket, listener);
-    if (websocket) {
-      WebSocketTunnel.open(request, exchange);
-    } else {
-      route.proxy(request, exchange);
-    }
+    admit(exchange, route.audit, () -> {
+      if (websocket) {
+        WebSocketTunnel.open(request, exchange);
+      } else {
+        route.proxy(request, exchange);
+      }
+    });
   }
 
   private void reject(HttpServerRequest request, String id, int status) {
     Exchange exchange = new Exchange(id, request, null, false, listener);
-    exchange.end(Exchange.Outcome.REJECTED, status, ErrorResponses.messageFor(status));
-    ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), id);
+    admit(exchange, trail == null ? null : trail.unrouted, () -> {
+      exchange.end(Exchange.Outcome.REJECTED, status, ErrorResponses.messageFor(status));
+      ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), id);
+    });
+  }
+
+  private void admit(Exchange exchange, RouteAudit audit, Runnable proceed) {
+    if (trail == null || audit == null || !audit.enabled) {
+      proceed.run();
+      return;
+    }
+    exchange.audit = audit;
+    trail.admit(exchange, proceed);
   }
 }

@@ -24,9 +24,12 @@ final class ProxyRoute {
   final String pathPrefix;
   final String hostHeader;
   final UpstreamGroup upstream;
+  /** This route's audit policy, or null when the gateway writes no records. */
+  final RouteAudit audit;
   private final HttpProxy proxy;
 
-  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes) {
+  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes, AuditTrail trail) {
+    this.audit = trail == null ? null : new RouteAudit(config.audit(), trail.budget);
     this.name = config.name();
     this.stripPrefix = config.stripPrefix();
     this.pathPrefix = config.match().pathPrefix();

@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.capture.BodyTee;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
@@ -85,26 +86,23 @@ final class WebSocketTunnel {
         return;
       }
       NetSocket downstream = ar.result();
-      ByteCounter up = new ByteCounter();
-      ByteCounter down = new ByteCounter();
-      CountingReadStream.of(downstream, up).pipeTo(upstreamSocket);
-      CountingReadStream.of(upstreamSocket, down).pipeTo(downstream);
-      // Either side closing ends the tunnel; the record is written once, when both are closed.
+      // Upgraded bytes are counted and digested both ways, never kept (SkipReason.WEBSOCKET).
+      BodyTee up = RouteAudit.websocketTee();
+      BodyTee down = RouteAudit.websocketTee();
+      exchange.requestTee = up;
+      exchange.responseTee = down;
+      new TeeReadStream(downstream, up).pipeTo(upstreamSocket);
+      new TeeReadStream(upstreamSocket, down).pipeTo(downstream);
+      // Either side closing closes the other; the exchange ends (and its record is written) once.
       downstream.closeHandler(v -> {
         upstreamSocket.close();
-        finish(exchange, up, down, true);
+        exchange.end(Exchange.Outcome.OK, 101, null);
       });
       upstreamSocket.closeHandler(v -> {
         downstream.close();
-        finish(exchange, up, down, false);
+        exchange.end(Exchange.Outcome.OK, 101, null);
       });
     });
-  }
-
-  private static void finish(Exchange exchange, ByteCounter up, ByteCounter down, boolean clientClosed) {
-    exchange.requestBytes = up.bytes;
-    exchange.responseBytes = down.bytes;
-    exchange.end(Exchange.Outcome.OK, 101, null);
   }
 
   private static void refuse(HttpServerRequest request, HttpClientResponse upstreamResponse, Exchange exchange) {

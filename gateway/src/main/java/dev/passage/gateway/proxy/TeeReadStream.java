@@ -1,25 +1,37 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.capture.BodyTee;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
+import java.nio.ByteBuffer;
 
 /**
- * A read stream that counts what passes through and forwards flow control untouched, so piping it
- * keeps the source's backpressure.
+ * A body stream with a {@link BodyTee} on it: every chunk is shown to the tee (which counts,
+ * digests and keeps at most its bound) and then forwarded unchanged, in the same call. Flow control
+ * goes straight to the source, so piping this stream keeps the source's backpressure.
  */
-final class CountingReadStream implements ReadStream<Buffer> {
+final class TeeReadStream implements ReadStream<Buffer> {
 
   private final ReadStream<Buffer> source;
-  private final ByteCounter counter;
+  private final BodyTee tee;
 
-  private CountingReadStream(ReadStream<Buffer> source, ByteCounter counter) {
+  TeeReadStream(ReadStream<Buffer> source, BodyTee tee) {
     this.source = source;
-    this.counter = counter;
+    this.tee = tee;
   }
 
-  static ReadStream<Buffer> of(ReadStream<Buffer> source, ByteCounter counter) {
-    return new CountingReadStream(source, counter);
+  static void show(BodyTee tee, Buffer chunk) {
+    ByteBuf buf = ((BufferInternal) chunk).getByteBuf();
+    if (buf.nioBufferCount() == 1) {
+      tee.accept(buf.nioBuffer());
+    } else {
+      for (ByteBuffer part : buf.nioBuffers()) {
+        tee.accept(part);
+      }
+    }
   }
 
   @Override
@@ -34,7 +46,7 @@ final class CountingReadStream implements ReadStream<Buffer> {
       source.handler(null);
     } else {
       source.handler(chunk -> {
-        counter.bytes += chunk.length();
+        show(tee, chunk);
         handler.handle(chunk);
       });
     }

@@ -1,0 +1,78 @@
+package dev.passage.gateway.proxy;
+
+import dev.passage.audit.AuditPipeline;
+import dev.passage.audit.AuditSink;
+import dev.passage.audit.JsonlFileSink;
+import dev.passage.audit.QueueFullPolicy;
+import dev.passage.capture.CaptureBudget;
+import dev.passage.gateway.config.AuditConfig;
+import dev.passage.gateway.config.SinkConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gateway's side of the audit pipeline: admission under the {@code block} policy, and handing
+ * ended exchanges over as records. With {@code block}, an exchange is admitted only when a record
+ * slot is free, so the queue bound holds without ever blocking an event loop: a request that finds
+ * no slot waits, paused, until the writer frees one.
+ */
+final class AuditTrail {
+
+  final CaptureBudget budget;
+  final AuditPipeline pipeline;
+  final RouteAudit unrouted;
+  private final boolean blocking;
+
+  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline) {
+    this.budget = budget;
+    this.pipeline = pipeline;
+    this.unrouted = RouteAudit.unrouted(budget);
+    this.blocking = pipeline.policy() == QueueFullPolicy.BLOCK;
+  }
+
+  /** The trail for a config, or null when no sink is configured (no records at all). */
+  static AuditTrail create(AuditConfig config) throws IOException {
+    if (config.sinks().isEmpty()) {
+      return null;
+    }
+    List<AuditSink> sinks = new ArrayList<>();
+    for (SinkConfig s : config.sinks()) {
+      sinks.add(new JsonlFileSink(Path.of(s.path()), s.maxFileBytes(), s.maxFiles()));
+    }
+    QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
+    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Duration.ofSeconds(1));
+    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline);
+  }
+
+  /** Runs {@code proceed} once the exchange may start: at once, or when a record slot frees up. */
+  void admit(Exchange exchange, Runnable proceed) {
+    if (!blocking || pipeline.tryReserve()) {
+      exchange.auditReserved = blocking;
+      proceed.run();
+      return;
+    }
+    // Paused, the request's bytes wait in the socket; the proxy resumes it when it pipes the body.
+    exchange.request.pause();
+    Context context = Vertx.currentContext();
+    pipeline.whenSlotFree(() -> context.runOnContext(v -> admit(exchange, () -> {
+      if (exchange.request.response().closed()) {
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away while waiting for an audit slot");
+      } else {
+        proceed.run();
+      }
+    })));
+  }
+
+  void record(Exchange exchange, RouteAudit audit) {
+    pipeline.submit(new ExchangeRecord(exchange, audit));
+  }
+
+  void close(Duration timeout) {
+    pipeline.close(timeout);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.passage.gateway.proxy;
+
+import dev.passage.capture.BodyRenderer;
+import dev.passage.capture.BodyTee;
+import dev.passage.capture.CaptureBudget;
+import dev.passage.capture.ContentPolicy;
+import dev.passage.capture.Redaction;
+import dev.passage.capture.RedactionRules;
+import dev.passage.capture.SkipReason;
+import dev.passage.gateway.config.RedactConfig;
+import dev.passage.gateway.config.RouteAuditConfig;
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.List;
+
+/** What the audit trail keeps of one route's exchanges: the per-route capture and redaction policy. */
+final class RouteAudit {
+
+  final boolean enabled;
+  final Redaction redaction;
+  final BodyRenderer renderer;
+  private final boolean requestBody;
+  private final boolean responseBody;
+  private final long maxBodyBytes;
+  private final ContentPolicy policy;
+  private final CaptureBudget budget;
+
+  RouteAudit(RouteAuditConfig config, CaptureBudget budget) {
+    this.enabled = config.enabled();
+    this.requestBody = config.requestBody();
+    this.responseBody = config.responseBody();
+    this.maxBodyBytes = config.maxBodyBytes();
+    this.policy = config.keepContentTypes() == null ? ContentPolicy.defaults() : ContentPolicy.keeping(config.keepContentTypes());
+    this.redaction = new Redaction(rules(config.redact()));
+    this.renderer = new BodyRenderer(redaction.rules(), maxBodyBytes);
+    this.budget = budget;
+  }
+
+  /** The policy for exchanges no route took: a record with sizes and digests, no body bytes. */
+  static RouteAudit unrouted(CaptureBudget budget) {
+    return new RouteAudit(new RouteAuditConfig(true, false, false, 0L, null, null), budget);
+  }
+
+  BodyTee requestTee(MultiMap headers, boolean hasBody) {
+    return tee(requestBody, headers, hasBody ? contentLength(headers) : 0);
+  }
+
+  BodyTee responseTee(MultiMap headers, boolean hasBody) {
+    return tee(responseBody, headers, hasBody ? contentLength(headers) : 0);
+  }
+
+  static BodyTee websocketTee() {
+    return BodyTee.skipping(SkipReason.WEBSOCKET, null, null);
+  }
+
+  private BodyTee tee(boolean keep, MultiMap headers, long expectedLength) {
+    String type = headers.get("content-type");
+    String encoding = headers.get("content-encoding");
+    if (!keep || maxBodyBytes == 0) {
+      return BodyTee.skipping(SkipReason.DISABLED, type, encoding);
+    }
+    SkipReason skip = policy.decide(type, headers.get("content-disposition"));
+    if (skip != null) {
+      return BodyTee.skipping(skip, type, encoding);
+    }
+    return BodyTee.keeping(budget, maxBodyBytes, expectedLength, type, encoding);
+  }
+
+  private static long contentLength(MultiMap headers) {
+    String length = headers.get("content-length");
+    if (length != null) {
+      try {
+        return Long.parseLong(length.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  private static RedactionRules rules(RedactConfig redact) {
+    return new RedactionRules(
+        new HashSet<>(orDefault(redact.headers(), RedactionRules.DEFAULT_HEADERS)),
+        new HashSet<>(orDefault(redact.jsonFields(), RedactionRules.DEFAULT_JSON_FIELDS)),
+        new HashSet<>(orDefault(redact.queryParams(), RedactionRules.DEFAULT_QUERY_PARAMS)));
+  }
+
+  private static List<String> orDefault(List<String> given, List<String> fallback) {
+    return given == null ? fallback : given;
+  }
+}
