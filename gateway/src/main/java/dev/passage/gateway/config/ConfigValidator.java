@@ -37,7 +37,7 @@ final class ConfigValidator {
     }
     if (c.admin() != null && c.admin().listen() != null) {
       address("admin.listen", c.admin().listen());
-      if (c.admin().listen().equals(c.listen())) {
+      if (c.admin().listen().equals(c.listen()) && !c.listen().endsWith(":0")) {
         error("admin.listen", "must differ from listen: the admin API never shares the proxy port");
       }
     }

@@ -1,5 +1,7 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.gateway.admin.AdminServer;
+import dev.passage.gateway.admin.GatewayMetrics;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
@@ -30,6 +32,8 @@ public final class Gateway {
   private final List<ProxyRoute> routes = new ArrayList<>();
   private HttpServer server;
   private AuditTrail trail;
+  private final GatewayMetrics metrics = new GatewayMetrics();
+  private AdminServer admin;
 
   private Gateway(PassageConfig config, Vertx vertx) {
     this.config = config;
@@ -71,10 +75,45 @@ public final class Gateway {
         .setHttp2ClearTextEnabled(false);
     GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail);
     server = vertx.createHttpServer(options).requestHandler(handler);
-    return server.listen().onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort())).mapEmpty();
+    registerAuditGauges();
+    return server.listen()
+        .onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort()))
+        .compose(s -> startAdmin());
+  }
+
+  private Future<Void> startAdmin() {
+    if (config.admin() == null || config.admin().listen() == null) {
+      return Future.succeededFuture();
+    }
+    List<AdminServer.ReadinessCheck> checks = new ArrayList<>();
+    checks.add(new AdminServer.ReadinessCheck("proxy listener", () -> server != null && server.actualPort() > 0));
+    if (trail != null) {
+      checks.add(new AdminServer.ReadinessCheck("audit sinks", trail.pipeline::isAccepting));
+    }
+    String listen = config.admin().listen();
+    return AdminServer.start(vertx, host(listen), port(listen), metrics.registry(), checks)
+        .onSuccess(a -> {
+          admin = a;
+          log.info("passage admin listening on {}:{}", host(listen), a.port());
+        })
+        .mapEmpty();
+  }
+
+  private void registerAuditGauges() {
+    if (trail == null) {
+      return;
+    }
+    metrics.counter("passage.audit.records.written", trail.pipeline, p -> p.written());
+    metrics.counter("passage.audit.records.dropped", trail.pipeline, p -> p.dropped());
+    metrics.gauge("passage.audit.queue.records", null, trail.pipeline::queued);
+    metrics.gauge("passage.capture.budget.in.use", "bytes", trail.budget::inUse);
+    metrics.gauge("passage.capture.budget.limit", "bytes", trail.budget::limit);
+    metrics.counter("passage.capture.budget.exhausted", trail.budget, b -> b.exhaustedCount());
   }
 
   private void ended(Exchange exchange) {
+    metrics.exchange(exchange.route == null ? null : exchange.route.name, exchange.request.method().name(),
+        exchange.status, exchange.durationNanos());
     if (exchange.audit != null) {
       trail.record(exchange, exchange.audit);
     }
@@ -95,12 +134,20 @@ public final class Gateway {
     return trail == null ? null : trail.budget;
   }
 
+  /** The bound admin port, or -1 when no admin listener is configured. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
   public Vertx vertx() {
     return vertx;
   }
 
   public Future<Void> close() {
     List<Future<Void>> steps = new ArrayList<>();
+    if (admin != null) {
+      steps.add(admin.close());
+    }
     if (server != null) {
       // Graceful: stop accepting, let in-flight exchanges finish within the grace period.
       long graceMs = Durations.parse(config.server().shutdownGrace()).toMillis();
@@ -115,7 +162,8 @@ public final class Gateway {
           }
           return null;
         }))
-        .transform(ar -> vertx.close());
+        .transform(ar -> vertx.close())
+        .andThen(ar -> metrics.close());
   }
 
   static String host(String hostPort) {
