@@ -109,7 +109,7 @@ final class DebugEndpoints {
         AdminResponses.error(request, 409, e.getMessage());
       } else if (e instanceof NoSuchElementException) {
         AdminResponses.error(request, 404, e.getMessage());
-      } else if (e instanceof IllegalStateException && request.path().equals("/debug/jfr/start")) {
+      } else if (e instanceof JfrRecordings.LimitReachedException) {
         // Too many recordings waiting for download: the client must act before it may start more.
         AdminResponses.error(request, 429, e.getMessage());
       } else {

@@ -35,13 +35,18 @@ final class JfrRecordings {
     this.maxPending = maxPending;
   }
 
-  /** Starts a recording with JFR's "default" settings (about 1% overhead) that stops itself after {@code seconds}. */
+  /**
+   * Starts a recording with JFR's "default" settings (about 1% overhead) that stops itself after
+   * {@code seconds}.
+   *
+   * @throws LimitReachedException {@code maxPending} recordings wait for download
+   */
   synchronized long start(int seconds) {
     if (seconds < 1 || seconds > MAX_SECONDS) {
       throw new IllegalArgumentException("seconds must be 1.." + MAX_SECONDS + ", got " + seconds);
     }
     if (pending.size() >= maxPending) {
-      throw new IllegalStateException(pending.size() + " recordings not yet downloaded (limit " + maxPending
+      throw new LimitReachedException(pending.size() + " recordings not yet downloaded (limit " + maxPending
           + "); download them with GET /debug/jfr/{id} first");
     }
     Recording recording;
@@ -109,6 +114,13 @@ final class JfrRecordings {
       dir = Files.createTempDirectory("passage-jfr-");
     }
     return dir;
+  }
+
+  /** As many recordings as allowed wait for download; one must be fetched before another starts. */
+  static final class LimitReachedException extends RuntimeException {
+    LimitReachedException(String message) {
+      super(message);
+    }
   }
 
   /** The recording asked for has not reached its duration yet. */

@@ -3,6 +3,7 @@ package dev.passage.gateway.admin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -140,15 +141,16 @@ class DebugEndpointsTest {
 
   @Test
   void recordingsNotYetDownloadedAreLimited() throws Exception {
-    JfrRecordings recordings = new JfrRecordings(1);
-    try {
-      recordings.start(600);
-      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-          () -> recordings.start(1));
-      assertTrue(e.getMessage().contains("limit 1"), e.getMessage());
-    } finally {
-      recordings.close();
+    // Its own listener, so the recordings left waiting here cannot crowd out the other tests'.
+    try (RunningAdmin own = new RunningAdmin(new AdminSettings(TOKEN), List.of(), MemoryReport.jvmOnly())) {
+      for (int i = 0; i < AdminServer.MAX_PENDING_RECORDINGS; i++) {
+        assertEquals(200, own.post("/debug/jfr/start?seconds=600", TOKEN).statusCode());
+      }
+      HttpResponse<String> refused = own.post("/debug/jfr/start?seconds=1", TOKEN);
+      assertEquals(429, refused.statusCode(), refused.body());
+      assertTrue(refused.body().contains("limit " + AdminServer.MAX_PENDING_RECORDINGS), refused.body());
     }
+    assertThrows(IllegalArgumentException.class, () -> new JfrRecordings(0));
   }
 
   private static JsonObject memory() throws Exception {
