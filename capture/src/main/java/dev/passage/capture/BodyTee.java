@@ -170,6 +170,16 @@ public final class BodyTee {
     return bytes;
   }
 
+  /** Bytes kept for the record so far (at most the reservation). */
+  public long keptBytes() {
+    return keptLength;
+  }
+
+  /** Why nothing is kept, or null while (or after) keeping a prefix of the body. */
+  public SkipReason skipReason() {
+    return skipped;
+  }
+
   private void grow(int needed) {
     if (kept != null && kept.length >= needed) {
       return;

@@ -1,83 +1,118 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.capture.SkipReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
- * Passage's meters, all under the {@code passage_} prefix, plus the JVM's and the process's memory
- * (RSS and virtual size from /proc/self/status, so RSS growth the heap does not explain is visible).
+ * The gateway's own meters, named by {@link MetricNames}. Everything on the request path is
+ * resolved once, when a route is built ({@link RouteMeters}), so an exchange only increments: a
+ * registry lookup per request is a map walk and a tag sort the hot path does not need. JVM and
+ * process meters are bound by the {@link AdminServer}.
  */
 public final class GatewayMetrics implements AutoCloseable {
 
+  /** Route label of exchanges no route matched (404s). */
+  public static final String NO_ROUTE = "none";
+  /** Reason label of body bytes beyond a route's capture limit. */
+  public static final String TRUNCATED = "truncated";
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final AtomicLong activeConnections = new AtomicLong();
+  private final AtomicLong activeWebSockets = new AtomicLong();
+  private final AtomicLong activeSseStreams = new AtomicLong();
+  private final Map<SkipReason, Counter> skippedBytes = new EnumMap<>(SkipReason.class);
+  private final Counter truncatedBytes;
 
   public GatewayMetrics() {
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    gc.bindTo(registry);
-    Gauge.builder("passage.process.resident.memory", () -> procStatusBytes("VmRSS:")).baseUnit("bytes")
-        .description("resident set size from /proc/self/status").register(registry);
-    Gauge.builder("passage.process.virtual.memory", () -> procStatusBytes("VmSize:")).baseUnit("bytes")
-        .description("virtual size from /proc/self/status").register(registry);
+    gauge(MetricNames.ACTIVE_CONNECTIONS, activeConnections, "open client connections on the proxy listener");
+    gauge(MetricNames.ACTIVE_WEBSOCKETS, activeWebSockets, "open WebSocket tunnels");
+    gauge(MetricNames.ACTIVE_SSE_STREAMS, activeSseStreams, "server-sent event responses being streamed");
+    for (SkipReason reason : SkipReason.values()) {
+      skippedBytes.put(reason, skippedCounter(reason.wireName()));
+    }
+    truncatedBytes = skippedCounter(TRUNCATED);
   }
 
   public PrometheusMeterRegistry registry() {
     return registry;
   }
 
-  /** Counts one ended exchange and its duration. */
-  public void exchange(String route, String method, int status, long durationNanos) {
-    String r = route == null ? "none" : route;
-    Counter.builder("passage.requests").tags("route", r, "method", method, "status_class", status / 100 + "xx")
-        .register(registry).increment();
-    Timer.builder("passage.request.duration").tag("route", r).publishPercentileHistogram()
-        .register(registry).record(durationNanos, TimeUnit.NANOSECONDS);
+  /** The meters of one route; call once per route (and once with {@link #NO_ROUTE}). */
+  public RouteMeters route(String name) {
+    return new RouteMeters(registry, name);
+  }
+
+  public void connectionOpened() {
+    activeConnections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    activeConnections.decrementAndGet();
+  }
+
+  public void webSocketOpened() {
+    activeWebSockets.incrementAndGet();
+  }
+
+  public void webSocketClosed() {
+    activeWebSockets.decrementAndGet();
+  }
+
+  public void sseStarted() {
+    activeSseStreams.incrementAndGet();
+  }
+
+  public void sseEnded() {
+    activeSseStreams.decrementAndGet();
+  }
+
+  /** Body bytes that passed without being kept for the audit record, and why. */
+  public void skipped(SkipReason reason, long bytes) {
+    if (bytes > 0) {
+      skippedBytes.get(reason).increment(bytes);
+    }
+  }
+
+  /** Body bytes beyond the capture limit of a body that was otherwise kept. */
+  public void truncated(long bytes) {
+    if (bytes > 0) {
+      truncatedBytes.increment(bytes);
+    }
   }
 
   /** A counter over a monotonic number kept elsewhere, e.g. records written by the audit pipeline. */
-  public <T> void counter(String name, T source, java.util.function.ToDoubleFunction<T> value) {
+  public <T> void counter(String name, String description, T source, ToDoubleFunction<T> value) {
     // Micrometer holds the source weakly: pass the long-lived object itself, not a fresh lambda.
-    io.micrometer.core.instrument.FunctionCounter.builder(name, source, value).register(registry);
+    FunctionCounter.builder(name, source, value).description(description).register(registry);
   }
 
-  /** A gauge over some live number, e.g. the audit queue length. */
-  public void gauge(String name, String unit, Supplier<Number> value) {
-    Gauge.builder(name, value).baseUnit(unit).register(registry);
+  /** A gauge over some live number of a long-lived object, e.g. the audit queue length. */
+  public <T> void gauge(String name, String description, T source, ToLongFunction<T> value) {
+    Gauge.builder(name, source, s -> value.applyAsLong(s)).strongReference(true).description(description)
+        .register(registry);
   }
 
-  static double procStatusBytes(String field) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith(field)) {
-          String[] parts = line.substring(field.length()).trim().split("\\s+");
-          return Double.parseDouble(parts[0]) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
+  private void gauge(String name, AtomicLong value, String description) {
+    Gauge.builder(name, value, AtomicLong::get).strongReference(true).description(description).register(registry);
+  }
+
+  private Counter skippedCounter(String reason) {
+    return Counter.builder(MetricNames.CAPTURE_SKIPPED_BYTES).tag(MetricNames.TAG_REASON, reason)
+        .description("body bytes forwarded without being kept for the audit record, by reason")
+        .register(registry);
   }
 
   @Override
   public void close() {
-    gc.close();
     registry.close();
   }
 }

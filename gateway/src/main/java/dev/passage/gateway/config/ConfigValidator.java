@@ -40,6 +40,10 @@ final class ConfigValidator {
       if (c.admin().listen().equals(c.listen()) && !c.listen().endsWith(":0")) {
         error("admin.listen", "must differ from listen: the admin API never shares the proxy port");
       }
+      boolean noToken = c.admin().token() == null || c.admin().token().isBlank();
+      if (!c.admin().publicMetrics() && noToken) {
+        error("admin.public_metrics", "false needs admin.token: without a token nothing could read /health or /metrics");
+      }
     }
     server(c.server());
     if (c.routes().isEmpty()) {

@@ -40,6 +40,11 @@ final class Exchange {
   boolean auditReserved;
   BodyTee requestTee;
   BodyTee responseTee;
+  /** Whether the response is a server-sent event stream (counted as an active stream until it ends). */
+  boolean sse;
+  /** The two directions of an established WebSocket tunnel, or null. */
+  TeeReadStream tunnelFromClient;
+  TeeReadStream tunnelFromUpstream;
   private Outcome outcome;
   private String error;
   private long endNanos;
@@ -101,6 +106,16 @@ final class Exchange {
 
   long durationNanos() {
     return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
+  }
+
+  /** Request body bytes read from the client (or tunnelled to the upstream). */
+  long bytesIn() {
+    return tunnelFromClient != null ? tunnelFromClient.bytes() : request.bytesRead();
+  }
+
+  /** Response body bytes written to the client (or tunnelled from the upstream). */
+  long bytesOut() {
+    return tunnelFromUpstream != null ? tunnelFromUpstream.bytes() : request.response().bytesWritten();
   }
 
   /** Time to first byte of the upstream response, or -1 when none arrived. */

@@ -61,7 +61,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
       boolean clientGone = client.response().closed();
       Exchange.Outcome outcome = clientGone ? Exchange.Outcome.CLIENT_ABORT
           : status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR;
-      exchange.end(outcome, clientGone ? 0 : status, failure.getMessage());
+      exchange.end(outcome, clientGone ? 0 : status, Outcomes.describe(failure));
       ProxyResponse error = request.release().response()
           .setStatusCode(status)
           .putHeader("content-type", "application/json")
@@ -76,6 +76,12 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     ProxyResponse response = ctx.response();
     if (!exchange.ended()) {
       exchange.responseArrived(response.getStatusCode());
+      route.meters.firstByte(exchange.ttfbNanos());
+      String type = response.headers().get("content-type");
+      if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+        exchange.sse = true;
+        route.metrics.sseStarted();
+      }
       ForwardingHeaders.removeHopByHop(response.headers());
       exchange.responseHeaders = response.headers();
       Body body = response.getBody();

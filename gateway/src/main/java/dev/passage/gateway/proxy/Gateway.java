@@ -1,7 +1,13 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.capture.BodyTee;
 import dev.passage.gateway.admin.AdminServer;
+import dev.passage.gateway.admin.AdminSettings;
 import dev.passage.gateway.admin.GatewayMetrics;
+import dev.passage.gateway.admin.MemoryReport;
+import dev.passage.gateway.admin.MetricNames;
+import dev.passage.gateway.admin.ReadinessCheck;
+import dev.passage.gateway.admin.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
@@ -15,7 +21,11 @@ import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +43,7 @@ public final class Gateway {
   private HttpServer server;
   private AuditTrail trail;
   private final GatewayMetrics metrics = new GatewayMetrics();
+  private final RouteMeters unroutedMeters = metrics.route(GatewayMetrics.NO_ROUTE);
   private AdminServer admin;
 
   private Gateway(PassageConfig config, Vertx vertx) {
@@ -58,7 +69,7 @@ public final class Gateway {
     }
     RouteTable.Builder<ProxyRoute> table = RouteTable.builder();
     for (RouteConfig rc : config.routes()) {
-      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail);
+      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail, metrics);
       routes.add(route);
       table.add(new RouteRule(rc.match().host(), rc.match().pathPrefix(), new HashSet<>(rc.match().methods())), route);
     }
@@ -74,7 +85,10 @@ public final class Gateway {
         // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
         .setHttp2ClearTextEnabled(false);
     GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail);
-    server = vertx.createHttpServer(options).requestHandler(handler);
+    server = vertx.createHttpServer(options).requestHandler(handler).connectionHandler(connection -> {
+      metrics.connectionOpened();
+      connection.closeHandler(v -> metrics.connectionClosed());
+    });
     registerAuditGauges();
     return server.listen()
         .onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort()))
@@ -85,37 +99,102 @@ public final class Gateway {
     if (config.admin() == null || config.admin().listen() == null) {
       return Future.succeededFuture();
     }
-    List<AdminServer.ReadinessCheck> checks = new ArrayList<>();
-    checks.add(new AdminServer.ReadinessCheck("proxy listener", () -> server != null && server.actualPort() > 0));
+    List<ReadinessCheck> checks = new ArrayList<>();
+    checks.add(check("proxy_listener", () -> server != null && server.actualPort() > 0,
+        () -> server != null && server.actualPort() > 0 ? "listening on " + config.listen() : "not bound"));
     if (trail != null) {
-      checks.add(new AdminServer.ReadinessCheck("audit sinks", trail.pipeline::isAccepting));
+      checks.add(check("audit_sinks", trail.pipeline::isAccepting,
+          () -> trail.pipeline.isAccepting() ? "accepting" : "not accepting records (closed or failing)"));
     }
     String listen = config.admin().listen();
-    return AdminServer.start(vertx, host(listen), port(listen), metrics.registry(), checks)
-        .onSuccess(a -> {
-          admin = a;
-          log.info("passage admin listening on {}:{}", host(listen), a.port());
-        })
+    AdminSettings settings = new AdminSettings(config.admin().token(), config.admin().publicMetrics());
+    return AdminServer.start(vertx, host(listen), port(listen), settings, metrics.registry(), checks,
+            new MemoryReport(this::memoryParts))
+        .onSuccess(a -> admin = a)
         .mapEmpty();
+  }
+
+  /** Passage's own memory holders for /debug/memory, all inside the heap counted there. */
+  private Map<String, Long> memoryParts() {
+    Map<String, Long> parts = new LinkedHashMap<>();
+    if (trail != null) {
+      parts.put("capture_budget_in_use", trail.budget.inUse());
+      parts.put("capture_budget_limit", trail.budget.limit());
+      parts.put("audit_queue_records", (long) trail.pipeline.queued());
+    }
+    return parts;
+  }
+
+  private static ReadinessCheck check(String name, BooleanSupplier ready, Supplier<String> detail) {
+    return new ReadinessCheck() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public boolean ready() {
+        return ready.getAsBoolean();
+      }
+
+      @Override
+      public String detail() {
+        return detail.get();
+      }
+    };
   }
 
   private void registerAuditGauges() {
     if (trail == null) {
       return;
     }
-    metrics.counter("passage.audit.records.written", trail.pipeline, p -> p.written());
-    metrics.counter("passage.audit.records.dropped", trail.pipeline, p -> p.dropped());
-    metrics.gauge("passage.audit.queue.records", null, trail.pipeline::queued);
-    metrics.gauge("passage.capture.budget.in.use", "bytes", trail.budget::inUse);
-    metrics.gauge("passage.capture.budget.limit", "bytes", trail.budget::limit);
-    metrics.counter("passage.capture.budget.exhausted", trail.budget, b -> b.exhaustedCount());
+    metrics.counter(MetricNames.AUDIT_RECORDS_WRITTEN, "audit records accepted by every sink",
+        trail.pipeline, p -> p.written());
+    metrics.counter(MetricNames.AUDIT_RECORDS_DROPPED, "audit records lost (drop policy or failing sink)",
+        trail.pipeline, p -> p.dropped());
+    metrics.gauge(MetricNames.AUDIT_QUEUE_RECORDS, "audit records waiting for the writer",
+        trail.pipeline, p -> p.queued());
+    metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
+    metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
+        trail.budget, b -> b.limit());
+    metrics.counter(MetricNames.CAPTURE_BUDGET_EXHAUSTED, "bodies not kept because the capture budget was full",
+        trail.budget, b -> b.exhaustedCount());
   }
 
   private void ended(Exchange exchange) {
-    metrics.exchange(exchange.route == null ? null : exchange.route.name, exchange.request.method().name(),
-        exchange.status, exchange.durationNanos());
+    RouteMeters meters = exchange.route == null ? unroutedMeters : exchange.route.meters;
+    meters.exchange(exchange.request.method().name(), exchange.status, exchange.durationNanos(),
+        exchange.bytesIn(), exchange.bytesOut());
+    if (exchange.sse) {
+      metrics.sseEnded();
+    }
+    if (exchange.tunnelFromClient != null) {
+      metrics.webSocketClosed();
+    }
+    Exchange.Outcome outcome = exchange.outcome();
+    if ((outcome == Exchange.Outcome.UPSTREAM_ERROR || outcome == Exchange.Outcome.TIMEOUT)
+        && exchange.responseNanos == 0) {
+      meters.gatewayError(exchange.status);
+      log.atWarn().addKeyValue("request_id", exchange.id).addKeyValue("route", exchange.route == null ? null : exchange.route.name)
+          .addKeyValue("target", exchange.target == null ? null : exchange.target.url())
+          .addKeyValue("status", exchange.status)
+          .log("upstream {}: {}", outcome == Exchange.Outcome.TIMEOUT ? "timed out" : "failed", exchange.error());
+    }
+    countSkipped(exchange.requestTee);
+    countSkipped(exchange.responseTee);
     if (exchange.audit != null) {
       trail.record(exchange, exchange.audit);
+    }
+  }
+
+  private void countSkipped(BodyTee tee) {
+    if (tee == null) {
+      return;
+    }
+    if (tee.skipReason() != null) {
+      metrics.skipped(tee.skipReason(), tee.bytes());
+    } else {
+      metrics.truncated(tee.bytes() - tee.keptBytes());
     }
   }
 

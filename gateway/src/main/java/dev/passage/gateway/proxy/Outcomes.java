@@ -39,6 +39,12 @@ final class Outcomes {
     return 502;
   }
 
+  /** What went wrong, in the words of the failure that decided the status (not its wrapper's). */
+  static String describe(Throwable failure) {
+    Throwable t = rootOf(failure);
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
   static boolean isTimeout(Throwable failure) {
     return statusFor(failure) == 504;
   }

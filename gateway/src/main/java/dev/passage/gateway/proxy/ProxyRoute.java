@@ -1,5 +1,7 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.gateway.admin.GatewayMetrics;
+import dev.passage.gateway.admin.RouteMeters;
 import dev.passage.gateway.config.RouteConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,15 +28,19 @@ final class ProxyRoute {
   final UpstreamGroup upstream;
   /** This route's audit policy, or null when the gateway writes no records. */
   final RouteAudit audit;
+  final GatewayMetrics metrics;
+  final RouteMeters meters;
   private final HttpProxy proxy;
 
-  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes, AuditTrail trail) {
+  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes, AuditTrail trail, GatewayMetrics metrics) {
+    this.metrics = metrics;
+    this.meters = metrics.route(config.name());
     this.audit = trail == null ? null : new RouteAudit(config.audit(), trail.budget);
     this.name = config.name();
     this.stripPrefix = config.stripPrefix();
     this.pathPrefix = config.match().pathPrefix();
     this.hostHeader = config.upstream().hostHeader();
-    this.upstream = new UpstreamGroup(vertx, config.upstream(), maxResponseHeaderBytes);
+    this.upstream = new UpstreamGroup(vertx, config.upstream(), maxResponseHeaderBytes, meters);
     // WebSocket upgrades never reach the proxy: WebSocketTunnel handles them with backpressure.
     this.proxy = HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(false), upstream.client());
     this.proxy.origin(ctx -> {

@@ -9,14 +9,16 @@ import io.vertx.core.streams.ReadStream;
 import java.nio.ByteBuffer;
 
 /**
- * A body stream with a {@link BodyTee} on it: every chunk is shown to the tee (which counts,
+ * A body stream with a {@link BodyTee} on it: every chunk is counted, shown to the tee (which
  * digests and keeps at most its bound) and then forwarded unchanged, in the same call. Flow control
- * goes straight to the source, so piping this stream keeps the source's backpressure.
+ * goes straight to the source, so piping this stream keeps the source's backpressure. Without a
+ * tee (no audit) it only counts, for the byte meters of streams Vert.x does not count itself.
  */
 final class TeeReadStream implements ReadStream<Buffer> {
 
   private final ReadStream<Buffer> source;
   private final BodyTee tee;
+  private long bytes;
 
   TeeReadStream(ReadStream<Buffer> source, BodyTee tee) {
     this.source = source;
@@ -34,6 +36,11 @@ final class TeeReadStream implements ReadStream<Buffer> {
     }
   }
 
+  /** Bytes passed on so far. */
+  long bytes() {
+    return bytes;
+  }
+
   @Override
   public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
     source.exceptionHandler(handler);
@@ -46,7 +53,10 @@ final class TeeReadStream implements ReadStream<Buffer> {
       source.handler(null);
     } else {
       source.handler(chunk -> {
-        show(tee, chunk);
+        bytes += chunk.length();
+        if (tee != null) {
+          show(tee, chunk);
+        }
         handler.handle(chunk);
       });
     }

@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.gateway.admin.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.UpstreamConfig;
 import io.vertx.core.Future;
@@ -28,10 +29,15 @@ final class UpstreamGroup {
   private final long responseTimeoutMs;
   private final long backoffNanos;
   private final int maxConnections;
+  private final RouteMeters meters;
 
-  UpstreamGroup(Vertx vertx, UpstreamConfig config, int maxResponseHeaderBytes) {
+  UpstreamGroup(Vertx vertx, UpstreamConfig config, int maxResponseHeaderBytes, RouteMeters meters) {
+    this.meters = meters;
     List<Target> targets = new ArrayList<>();
     config.targets().forEach(url -> targets.add(new Target(url)));
+    for (Target t : targets) {
+      meters.target(t.url(), config.maxConnections(), t, Target::inFlight);
+    }
     this.balancer = new Balancer(targets,
         config.balance().equals("least_requests") ? Balancer.Strategy.LEAST_REQUESTS : Balancer.Strategy.ROUND_ROBIN);
     this.connectTimeoutMs = Durations.parse(config.connectTimeout()).toMillis();
@@ -93,10 +99,17 @@ final class UpstreamGroup {
         .setMethod(method)
         .setURI(uri)
         .setConnectTimeout(connectTimeoutMs);
+    long asked = System.nanoTime();
     client.request(options).onComplete(ar -> {
       if (ar.succeeded()) {
+        meters.connected(System.nanoTime() - asked);
         promise.complete(ar.result());
-      } else if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
+        return;
+      }
+      if (Outcomes.isConnectFailure(ar.cause()) || Outcomes.isTimeout(ar.cause())) {
+        meters.connectError(target.url());
+      }
+      if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
         target.skipFor(backoffNanos);
         attempt(exchange, method, uri, tried | (1L << index), promise);
       } else {

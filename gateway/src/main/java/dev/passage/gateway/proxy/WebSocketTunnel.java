@@ -35,13 +35,14 @@ final class WebSocketTunnel {
         .onComplete(ar -> {
           if (ar.failed()) {
             int status = Outcomes.statusFor(ar.cause());
-            exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, ar.cause().getMessage());
+            exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, Outcomes.describe(ar.cause()));
             request.resume();
             ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), exchange.id);
             return;
           }
           HttpClientResponse upstreamResponse = ar.result();
           exchange.responseArrived(upstreamResponse.statusCode());
+          route.meters.firstByte(exchange.ttfbNanos());
           if (upstreamResponse.statusCode() == 101) {
             // A socket without a read handler drops what arrives (NetSocketImpl): hold upstream
             // bytes until the pipe is attached, and attach it on the client connection's thread
@@ -86,13 +87,16 @@ final class WebSocketTunnel {
         return;
       }
       NetSocket downstream = ar.result();
-      // Upgraded bytes are counted and digested both ways, never kept (SkipReason.WEBSOCKET).
-      BodyTee up = RouteAudit.websocketTee();
-      BodyTee down = RouteAudit.websocketTee();
+      // Audited upgraded bytes are counted and digested both ways, never kept (SkipReason.WEBSOCKET).
+      BodyTee up = exchange.audit == null ? null : RouteAudit.websocketTee();
+      BodyTee down = exchange.audit == null ? null : RouteAudit.websocketTee();
       exchange.requestTee = up;
       exchange.responseTee = down;
-      new TeeReadStream(downstream, up).pipeTo(upstreamSocket);
-      new TeeReadStream(upstreamSocket, down).pipeTo(downstream);
+      exchange.tunnelFromClient = new TeeReadStream(downstream, up);
+      exchange.tunnelFromUpstream = new TeeReadStream(upstreamSocket, down);
+      exchange.route.metrics.webSocketOpened();
+      exchange.tunnelFromClient.pipeTo(upstreamSocket);
+      exchange.tunnelFromUpstream.pipeTo(downstream);
       // Either side closing closes the other; the exchange ends (and its record is written) once.
       downstream.closeHandler(v -> {
         upstreamSocket.close();

@@ -130,6 +130,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void privateMetricsWithoutATokenIsRefusedAtTheAdminLine() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("p.yaml", """
+        listen: 127.0.0.1:8080
+        admin:
+          listen: 127.0.0.1:9901
+          public_metrics: false
+        routes:
+          - { name: api, match: { path_prefix: /api }, upstream: { targets: [http://127.0.0.1:1] } }
+        """, Map.<String, String>of()::get));
+    assertTrue(e.getMessage().contains("p.yaml:4 admin.public_metrics: false needs admin.token"), e.getMessage());
+  }
+
+  @Test
   void aWrongTypeIsReportedWithItsLine() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("p.yaml", """
         listen: 127.0.0.1:8080

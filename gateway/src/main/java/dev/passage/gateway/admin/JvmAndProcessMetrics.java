@@ -1,0 +1,70 @@
+package dev.passage.gateway.admin;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.function.ToLongFunction;
+
+/**
+ * The JVM and process meters scraped from {@code /metrics}: Micrometer's standard {@code jvm_*} and
+ * {@code process_*} binders, plus the memory numbers those miss and that a gateway's RSS is made
+ * of: the kernel's RSS/VmSize, Netty's pooled allocator and the JVM's direct buffer pool.
+ */
+final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
+
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+
+    gauge(registry, MetricNames.PROCESS_RESIDENT_MEMORY, "resident set size (VmRSS), -1 off Linux",
+        p -> ProcStatus.field("VmRSS"));
+    gauge(registry, MetricNames.PROCESS_VIRTUAL_MEMORY, "virtual memory size (VmSize), -1 off Linux",
+        p -> ProcStatus.field("VmSize"));
+    gauge(registry, MetricNames.NETTY_ALLOCATOR_USED_DIRECT, "direct memory held by Netty's default pooled allocator",
+        p -> p.metric().usedDirectMemory());
+    gauge(registry, MetricNames.NETTY_ALLOCATOR_USED_HEAP, "heap memory held by Netty's default pooled allocator",
+        p -> p.metric().usedHeapMemory());
+    BufferPoolMXBean direct = directPool();
+    if (direct != null) {
+      Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS_USED, direct, BufferPoolMXBean::getMemoryUsed)
+          .strongReference(true).description("memory used by the JVM's direct ByteBuffers").register(registry);
+      Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS_COUNT, direct, BufferPoolMXBean::getCount)
+          .strongReference(true).description("number of live direct ByteBuffers").register(registry);
+    }
+  }
+
+  /** Removes the GC notification listeners JvmGcMetrics installed. */
+  @Override
+  public void close() {
+    gc.close();
+  }
+
+  private static void gauge(MeterRegistry registry, String name, String description,
+      ToLongFunction<PooledByteBufAllocator> value) {
+    Gauge.builder(name, PooledByteBufAllocator.DEFAULT, p -> value.applyAsLong(p))
+        .strongReference(true).description(description).register(registry);
+  }
+
+  private static BufferPoolMXBean directPool() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool;
+      }
+    }
+    return null;
+  }
+}

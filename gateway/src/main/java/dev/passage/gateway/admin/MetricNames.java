@@ -1,0 +1,86 @@
+package dev.passage.gateway.admin;
+
+/**
+ * Every meter name Passage registers, in one place, as Micrometer dotted names under the
+ * {@code passage} prefix. Each comment gives the meter type to register and the name the
+ * Prometheus exposition prints (checked by {@code MetricNamesTest}). Register these without a base
+ * unit: where a unit belongs in the name it is already part of it, and Micrometer's Prometheus
+ * naming adds {@code _total} to counters and {@code _seconds} to timers by itself.
+ */
+public final class MetricNames {
+
+  private MetricNames() {}
+
+  /** Tag: the route name from the config. */
+  public static final String TAG_ROUTE = "route";
+  /** Tag: the request method. */
+  public static final String TAG_METHOD = "method";
+  /** Tag: {@code 1xx} .. {@code 5xx}; the class, not the code, keeps the series count bounded. */
+  public static final String TAG_STATUS_CLASS = "status_class";
+  /** Tag: an upstream target as configured ({@code host:port}). */
+  public static final String TAG_TARGET = "target";
+  /** Tag: why something was skipped or refused. */
+  public static final String TAG_REASON = "reason";
+
+  /** Counter {@code passage_requests_total}, tags route, method, status_class. */
+  public static final String REQUESTS = "passage.requests";
+  /** Timer with percentile histogram {@code passage_request_duration_seconds}, tag route. */
+  public static final String REQUEST_DURATION = "passage.request.duration";
+  /** Timer {@code passage_upstream_ttfb_seconds}, tag route: request sent until first response byte. */
+  public static final String UPSTREAM_TTFB = "passage.upstream.ttfb";
+  /**
+   * Timer {@code passage_upstream_connect_seconds}, tag route: from asking the pool for a connection
+   * until the request could be written (pool wait plus TCP connect, near zero on a reused connection).
+   */
+  public static final String UPSTREAM_CONNECT = "passage.upstream.connect";
+  /** Counter {@code passage_upstream_connect_errors_total}, tags route, target. */
+  public static final String UPSTREAM_CONNECT_ERRORS = "passage.upstream.connect.errors";
+  /** Counter {@code passage_bytes_received_total}, tag route: request body bytes from clients. */
+  public static final String BYTES_RECEIVED = "passage.bytes.received";
+  /** Counter {@code passage_bytes_sent_total}, tag route: response body bytes to clients. */
+  public static final String BYTES_SENT = "passage.bytes.sent";
+  /** Gauge {@code passage_active_connections}: open client connections. */
+  public static final String ACTIVE_CONNECTIONS = "passage.active.connections";
+  /** Gauge {@code passage_active_websockets}: open WebSocket tunnels. */
+  public static final String ACTIVE_WEBSOCKETS = "passage.active.websockets";
+  /** Gauge {@code passage_active_sse_streams}: open server-sent event streams. */
+  public static final String ACTIVE_SSE_STREAMS = "passage.active.sse.streams";
+  /** Gauge {@code passage_upstream_pool_max_connections}, tags route, target: the pool's limit. */
+  public static final String UPSTREAM_POOL_MAX_CONNECTIONS = "passage.upstream.pool.max.connections";
+  /** Gauge {@code passage_upstream_requests_in_flight}, tags route, target. */
+  public static final String UPSTREAM_REQUESTS_IN_FLIGHT = "passage.upstream.requests.in.flight";
+  /** Counter {@code passage_responses_502_total}, tag route: the gateway answered 502 itself. */
+  public static final String RESPONSES_502 = "passage.responses.502";
+  /** Counter {@code passage_responses_504_total}, tag route: the gateway answered 504 itself. */
+  public static final String RESPONSES_504 = "passage.responses.504";
+  /** Counter {@code passage_audit_records_written_total}. */
+  public static final String AUDIT_RECORDS_WRITTEN = "passage.audit.records.written";
+  /** Counter {@code passage_audit_records_dropped_total}, tag reason. */
+  public static final String AUDIT_RECORDS_DROPPED = "passage.audit.records.dropped";
+  /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
+  public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
+  /** Gauge {@code passage_capture_budget_in_use_bytes}. */
+  public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
+  /** Gauge {@code passage_capture_budget_limit_bytes}. */
+  public static final String CAPTURE_BUDGET_LIMIT = "passage.capture.budget.limit.bytes";
+  /** Counter {@code passage_capture_budget_exhausted_total}: captures refused for lack of budget. */
+  public static final String CAPTURE_BUDGET_EXHAUSTED = "passage.capture.budget.exhausted";
+  /** Counter {@code passage_capture_skipped_bytes_total}, tag reason: body bytes passed on uncaptured. */
+  public static final String CAPTURE_SKIPPED_BYTES = "passage.capture.skipped.bytes";
+
+  /** Counter {@code passage_admin_auth_failures_total}, tag reason ({@code missing}, {@code invalid}). */
+  public static final String ADMIN_AUTH_FAILURES = "passage.admin.auth.failures";
+
+  /** Gauge {@code passage_process_resident_memory_bytes}: VmRSS from /proc/self/status. */
+  public static final String PROCESS_RESIDENT_MEMORY = "passage.process.resident.memory.bytes";
+  /** Gauge {@code passage_process_virtual_memory_bytes}: VmSize from /proc/self/status. */
+  public static final String PROCESS_VIRTUAL_MEMORY = "passage.process.virtual.memory.bytes";
+  /** Gauge {@code passage_netty_allocator_used_direct_bytes}: Netty's default pooled allocator. */
+  public static final String NETTY_ALLOCATOR_USED_DIRECT = "passage.netty.allocator.used.direct.bytes";
+  /** Gauge {@code passage_netty_allocator_used_heap_bytes}: Netty's default pooled allocator. */
+  public static final String NETTY_ALLOCATOR_USED_HEAP = "passage.netty.allocator.used.heap.bytes";
+  /** Gauge {@code passage_jvm_direct_buffers_used_bytes}: the JVM's "direct" buffer pool. */
+  public static final String JVM_DIRECT_BUFFERS_USED = "passage.jvm.direct.buffers.used.bytes";
+  /** Gauge {@code passage_jvm_direct_buffers_count}: the JVM's "direct" buffer pool. */
+  public static final String JVM_DIRECT_BUFFERS_COUNT = "passage.jvm.direct.buffers.count";
+}

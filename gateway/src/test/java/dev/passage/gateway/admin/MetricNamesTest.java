@@ -1,0 +1,96 @@
+package dev.passage.gateway.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins what Prometheus sees for every name in {@link MetricNames}, registered the way the comments
+ * there say. Dashboards and alerts are written against these strings.
+ */
+class MetricNamesTest {
+
+  @Test
+  void everyPassageMeterIsExposedUnderItsDocumentedPrometheusName() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Map<String, String> expected = new LinkedHashMap<>();
+    counter(registry, expected, MetricNames.REQUESTS, "passage_requests_total");
+    Timer.builder(MetricNames.REQUEST_DURATION).tag(MetricNames.TAG_ROUTE, "r").publishPercentileHistogram()
+        .register(registry).record(Duration.ofMillis(5));
+    expected.put(MetricNames.REQUEST_DURATION, "passage_request_duration_seconds_bucket");
+    Timer.builder(MetricNames.UPSTREAM_TTFB).tag(MetricNames.TAG_ROUTE, "r").register(registry).record(Duration.ofMillis(1));
+    expected.put(MetricNames.UPSTREAM_TTFB, "passage_upstream_ttfb_seconds_count");
+    Timer.builder(MetricNames.UPSTREAM_CONNECT).tag(MetricNames.TAG_ROUTE, "r").register(registry).record(Duration.ofMillis(1));
+    expected.put(MetricNames.UPSTREAM_CONNECT, "passage_upstream_connect_seconds_count");
+    counter(registry, expected, MetricNames.UPSTREAM_CONNECT_ERRORS, "passage_upstream_connect_errors_total");
+    counter(registry, expected, MetricNames.BYTES_RECEIVED, "passage_bytes_received_total");
+    counter(registry, expected, MetricNames.BYTES_SENT, "passage_bytes_sent_total");
+    gauge(registry, expected, MetricNames.ACTIVE_CONNECTIONS, "passage_active_connections");
+    gauge(registry, expected, MetricNames.ACTIVE_WEBSOCKETS, "passage_active_websockets");
+    gauge(registry, expected, MetricNames.ACTIVE_SSE_STREAMS, "passage_active_sse_streams");
+    gauge(registry, expected, MetricNames.UPSTREAM_POOL_MAX_CONNECTIONS, "passage_upstream_pool_max_connections");
+    gauge(registry, expected, MetricNames.UPSTREAM_REQUESTS_IN_FLIGHT, "passage_upstream_requests_in_flight");
+    counter(registry, expected, MetricNames.RESPONSES_502, "passage_responses_502_total");
+    counter(registry, expected, MetricNames.RESPONSES_504, "passage_responses_504_total");
+    counter(registry, expected, MetricNames.AUDIT_RECORDS_WRITTEN, "passage_audit_records_written_total");
+    counter(registry, expected, MetricNames.AUDIT_RECORDS_DROPPED, "passage_audit_records_dropped_total");
+    gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
+    gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
+    gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");
+    counter(registry, expected, MetricNames.CAPTURE_BUDGET_EXHAUSTED, "passage_capture_budget_exhausted_total");
+    counter(registry, expected, MetricNames.CAPTURE_SKIPPED_BYTES, "passage_capture_skipped_bytes_total");
+    counter(registry, expected, MetricNames.ADMIN_AUTH_FAILURES, "passage_admin_auth_failures_total");
+    gauge(registry, expected, MetricNames.PROCESS_RESIDENT_MEMORY, "passage_process_resident_memory_bytes");
+    gauge(registry, expected, MetricNames.PROCESS_VIRTUAL_MEMORY, "passage_process_virtual_memory_bytes");
+    gauge(registry, expected, MetricNames.NETTY_ALLOCATOR_USED_DIRECT, "passage_netty_allocator_used_direct_bytes");
+    gauge(registry, expected, MetricNames.NETTY_ALLOCATOR_USED_HEAP, "passage_netty_allocator_used_heap_bytes");
+    gauge(registry, expected, MetricNames.JVM_DIRECT_BUFFERS_USED, "passage_jvm_direct_buffers_used_bytes");
+    gauge(registry, expected, MetricNames.JVM_DIRECT_BUFFERS_COUNT, "passage_jvm_direct_buffers_count");
+
+    assertEquals(meterNameConstants(), new TreeSet<>(expected.keySet()), "every name in MetricNames is checked here");
+    String scrape = registry.scrape();
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      assertTrue(scrape.contains("\n" + e.getValue() + "{") || scrape.contains("\n" + e.getValue() + " "),
+          e.getKey() + " should print as " + e.getValue() + " in\n" + scrape);
+    }
+    assertTrue(scrape.contains("passage_request_duration_seconds_bucket{route=\"r\",le=\"+Inf\"} 1"), scrape);
+    registry.close();
+  }
+
+  private static void counter(PrometheusMeterRegistry registry, Map<String, String> expected, String name, String prom) {
+    Counter.builder(name).register(registry).increment();
+    expected.put(name, prom);
+  }
+
+  private static void gauge(PrometheusMeterRegistry registry, Map<String, String> expected, String name, String prom) {
+    Gauge.builder(name, () -> 1).strongReference(true).register(registry);
+    expected.put(name, prom);
+  }
+
+  private static Set<String> meterNameConstants() throws IllegalStateException {
+    Set<String> names = new TreeSet<>();
+    for (Field f : MetricNames.class.getDeclaredFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && !f.getName().startsWith("TAG_")) {
+        try {
+          names.add((String) f.get(null));
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return names;
+  }
+}
