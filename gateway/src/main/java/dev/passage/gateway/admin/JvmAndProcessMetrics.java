@@ -8,10 +8,11 @@ import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.function.ToLongFunction;
 
 /**
  * The JVM and process meters scraped from {@code /metrics}: Micrometer's standard {@code jvm_*} and
@@ -30,14 +31,18 @@ final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
     new ClassLoaderMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
 
-    gauge(registry, MetricNames.PROCESS_RESIDENT_MEMORY, "resident set size (VmRSS), -1 off Linux",
-        p -> ProcStatus.field("VmRSS"));
-    gauge(registry, MetricNames.PROCESS_VIRTUAL_MEMORY, "virtual memory size (VmSize), -1 off Linux",
-        p -> ProcStatus.field("VmSize"));
-    gauge(registry, MetricNames.NETTY_ALLOCATOR_USED_DIRECT, "direct memory held by Netty's default pooled allocator",
-        p -> p.metric().usedDirectMemory());
-    gauge(registry, MetricNames.NETTY_ALLOCATOR_USED_HEAP, "heap memory held by Netty's default pooled allocator",
-        p -> p.metric().usedHeapMemory());
+    Gauge.builder(MetricNames.PROCESS_RESIDENT_MEMORY, () -> ProcStatus.field("VmRSS"))
+        .description("resident set size (VmRSS), -1 off Linux").register(registry);
+    Gauge.builder(MetricNames.PROCESS_VIRTUAL_MEMORY, () -> ProcStatus.field("VmSize"))
+        .description("virtual memory size (VmSize), -1 off Linux").register(registry);
+    // Vert.x 5 allocates from Netty's default allocator (adaptive in Netty 4.2), not PooledByteBufAllocator.DEFAULT.
+    if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider) {
+      ByteBufAllocatorMetric allocator = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+      Gauge.builder(MetricNames.NETTY_ALLOCATOR_USED_DIRECT, allocator, ByteBufAllocatorMetric::usedDirectMemory)
+          .strongReference(true).description("direct memory held by Netty's default allocator").register(registry);
+      Gauge.builder(MetricNames.NETTY_ALLOCATOR_USED_HEAP, allocator, ByteBufAllocatorMetric::usedHeapMemory)
+          .strongReference(true).description("heap memory held by Netty's default allocator").register(registry);
+    }
     BufferPoolMXBean direct = directPool();
     if (direct != null) {
       Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS_USED, direct, BufferPoolMXBean::getMemoryUsed)
@@ -51,12 +56,6 @@ final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
   @Override
   public void close() {
     gc.close();
-  }
-
-  private static void gauge(MeterRegistry registry, String name, String description,
-      ToLongFunction<PooledByteBufAllocator> value) {
-    Gauge.builder(name, PooledByteBufAllocator.DEFAULT, p -> value.applyAsLong(p))
-        .strongReference(true).description(description).register(registry);
   }
 
   private static BufferPoolMXBean directPool() {

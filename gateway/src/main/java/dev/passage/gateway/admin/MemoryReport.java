@@ -1,6 +1,8 @@
 package dev.passage.gateway.admin;
 
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +26,8 @@ public final class MemoryReport {
 
   static final String FORMULA = "unexplained_bytes = rss_bytes - (heap_committed_bytes + non_heap_committed_bytes"
       + " + direct_buffers_capacity_bytes + mapped_buffers_capacity_bytes"
-      + " + netty_direct_outside_buffer_pools_bytes + thread_stacks_estimate_bytes)";
+      + " + netty_direct_outside_buffer_pools_bytes + thread_stacks_bytes + gc_native_bytes"
+      + " + file_backed_resident_bytes)";
 
   /** HotSpot's default Java thread stack on 64-bit Linux, used when ThreadStackSize says "OS default". */
   static final long DEFAULT_STACK_BYTES = 1024L * 1024L;
@@ -48,13 +51,16 @@ public final class MemoryReport {
   /** Builds the document. Blocking: reads /proc and, with NMT on, runs a diagnostic command. */
   public JsonObject snapshot() {
     Map<String, Long> proc = ProcStatus.read();
+    NmtSummary nmt = NmtSummary.read();
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
     JsonObject nonHeap = new JsonObject();
     long nonHeapCommitted = nonHeapPools(nonHeap);
     JsonObject buffers = new JsonObject();
     long[] directAndMapped = bufferPools(buffers);
     JsonObject netty = netty();
-    JsonObject threads = threads(proc);
+    JsonObject threads = threads(proc, nmt);
+    // G1's remembered sets and marking bitmaps are native and grow with the heap; only NMT sees them.
+    long gcNative = nmt == null ? 0 : Math.max(0, nmt.committedBytes("GC"));
 
     JsonObject explained = new JsonObject()
         .put("heap_committed_bytes", heap.getCommitted())
@@ -62,7 +68,11 @@ public final class MemoryReport {
         .put("direct_buffers_capacity_bytes", directAndMapped[0])
         .put("mapped_buffers_capacity_bytes", directAndMapped[1])
         .put("netty_direct_outside_buffer_pools_bytes", netty.getLong("direct_outside_buffer_pools_bytes"))
-        .put("thread_stacks_estimate_bytes", threads.getLong("stacks_estimate_bytes"));
+        .put("thread_stacks_bytes", threads.getLong("stacks_bytes"))
+        .put("gc_native_bytes", gcNative)
+        // Pages of libjvm, other shared libraries, the CDS archive and mapped jars: resident, but not
+        // anonymous memory, so none of the parts above holds them.
+        .put("file_backed_resident_bytes", proc.getOrDefault("RssFile", 0L));
     long explainedTotal = 0;
     for (String key : explained.fieldNames()) {
       explainedTotal += explained.getLong(key);
@@ -88,10 +98,10 @@ public final class MemoryReport {
             .put("max_bytes", heap.getMax()))
         .put("non_heap_pools", nonHeap)
         .put("buffer_pools", buffers)
-        .put("netty_pooled_allocator", netty)
+        .put("netty_allocator", netty)
         .put("threads", threads)
         .put("app_parts_bytes", app());
-    NmtSummary.addTo(doc);
+    NmtSummary.addTo(doc, nmt);
     return doc;
   }
 
@@ -131,34 +141,46 @@ public final class MemoryReport {
   }
 
   private static JsonObject netty() {
-    PooledByteBufAllocatorMetric metric = PooledByteBufAllocator.DEFAULT.metric();
+    // Vert.x 5 allocates from Netty's default allocator (the adaptive one in Netty 4.2), not from
+    // PooledByteBufAllocator.DEFAULT, so ask whichever allocator is the default for its metric.
+    ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
+    JsonObject out = new JsonObject().put("allocator", allocator.getClass().getSimpleName());
+    if (allocator instanceof ByteBufAllocatorMetricProvider) {
+      ByteBufAllocatorMetric metric = ((ByteBufAllocatorMetricProvider) allocator).metric();
+      out.put("used_direct_bytes", metric.usedDirectMemory()).put("used_heap_bytes", metric.usedHeapMemory());
+      if (metric instanceof PooledByteBufAllocatorMetric) {
+        PooledByteBufAllocatorMetric pooled = (PooledByteBufAllocatorMetric) metric;
+        out.put("direct_arenas", pooled.numDirectArenas())
+            .put("heap_arenas", pooled.numHeapArenas())
+            .put("chunk_size_bytes", pooled.chunkSize());
+      }
+    }
     // Netty allocates through ByteBuffer.allocateDirect (so the "direct" pool above already counts it)
     // unless it may bypass the JDK's cleaner; then only Netty's own counter sees that memory.
     boolean noCleaner = PlatformDependent.useDirectBufferNoCleaner();
     long outside = noCleaner ? Math.max(0, PlatformDependent.usedDirectMemory()) : 0;
-    return new JsonObject()
-        .put("used_direct_bytes", metric.usedDirectMemory())
-        .put("used_heap_bytes", metric.usedHeapMemory())
-        .put("direct_arenas", metric.numDirectArenas())
-        .put("heap_arenas", metric.numHeapArenas())
-        .put("chunk_size_bytes", metric.chunkSize())
-        .put("direct_without_jdk_cleaner", noCleaner)
-        .put("direct_outside_buffer_pools_bytes", outside);
+    return out.put("direct_without_jdk_cleaner", noCleaner).put("direct_outside_buffer_pools_bytes", outside);
   }
 
-  private static JsonObject threads(Map<String, Long> proc) {
+  private static JsonObject threads(Map<String, Long> proc, NmtSummary nmt) {
     long javaThreads = ManagementFactory.getThreadMXBean().getThreadCount();
     // The kernel's count includes GC and JIT compiler threads, which have stacks but no Thread object.
     long osThreads = proc.getOrDefault("Threads", javaThreads);
     long stackKib = DiagnosticCommands.vmOption("ThreadStackSize", 0);
     long stackBytes = stackKib > 0 ? stackKib * 1024L : DEFAULT_STACK_BYTES;
-    return new JsonObject()
+    long estimate = osThreads * stackBytes;
+    long nmtCommitted = nmt == null ? -1 : nmt.committedBytes("Thread");
+    JsonObject out = new JsonObject()
         .put("java_threads", javaThreads)
         .put("os_threads", osThreads)
         .put("stack_size_bytes", stackBytes)
-        .put("stacks_estimate_bytes", osThreads * stackBytes)
-        .put("note", "estimate: os_threads x ThreadStackSize (-Xss); stacks are reserved whole but only touched pages"
-            + " are resident, so this is an upper bound");
+        .put("stacks_reserved_estimate_bytes", estimate);
+    if (nmtCommitted >= 0) {
+      // Stacks are reserved whole but committed page by page as they deepen: NMT knows the committed part.
+      return out.put("stacks_bytes", nmtCommitted).put("stacks_source", "nmt: Thread committed");
+    }
+    return out.put("stacks_bytes", estimate)
+        .put("stacks_source", "estimate: os_threads x ThreadStackSize, an upper bound (NMT is off)");
   }
 
   private JsonObject app() {

@@ -17,18 +17,36 @@ final class NmtSummary {
   private static final Pattern TOTAL =
       Pattern.compile("^Total: reserved=(\\d+)KB, committed=(\\d+)KB", Pattern.MULTILINE);
 
-  private NmtSummary() {}
-
-  /** Adds {@code nmt} (the mode, "off" when disabled) and, when on, the summary text and parsed numbers. */
-  static void addTo(JsonObject doc) {
-    String mode = DiagnosticCommands.nmtMode();
-    doc.put("nmt", mode);
-    if ("off".equals(mode)) {
-      return;
+  /** The summary text and its committed KiB per category, or null when NMT is off. Blocking. */
+  static NmtSummary read() {
+    if ("off".equals(DiagnosticCommands.nmtMode())) {
+      return null;
     }
     String text = DiagnosticCommands.nativeMemorySummary();
-    doc.put("nmt_committed_kib", committedKib(text));
-    doc.put("nmt_summary", text);
+    return new NmtSummary(text, committedKib(text));
+  }
+
+  final String text;
+  final JsonObject committedKib;
+
+  private NmtSummary(String text, JsonObject committedKib) {
+    this.text = text;
+    this.committedKib = committedKib;
+  }
+
+  /** Committed bytes of one category, or -1 when NMT did not list it. */
+  long committedBytes(String category) {
+    Long kib = committedKib.getLong(category);
+    return kib == null ? -1 : kib * 1024;
+  }
+
+  /** Adds {@code nmt} (the mode, "off" when disabled) and, when on, the summary text and parsed numbers. */
+  static void addTo(JsonObject doc, NmtSummary nmt) {
+    doc.put("nmt", nmt == null ? "off" : DiagnosticCommands.nmtMode());
+    if (nmt != null) {
+      doc.put("nmt_committed_kib", nmt.committedKib);
+      doc.put("nmt_summary", nmt.text);
+    }
   }
 
   /** Committed KiB per category plus {@code Total}; categories NMT omits (under 1 KB) are absent. */

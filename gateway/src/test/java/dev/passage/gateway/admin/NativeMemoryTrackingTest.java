@@ -37,5 +37,10 @@ class NativeMemoryTrackingTest {
     assertTrue(committed.getLong("Java Heap") > 0, committed.encode());
     assertTrue(committed.containsKey("Thread") && committed.containsKey("Class"), committed.encode());
     assertEquals(doc.getLong("rss_bytes"), doc.getLong("explained_total_bytes") + doc.getLong("unexplained_bytes"));
+    // With NMT on, thread stacks are what NMT saw committed and the GC's native structures are counted.
+    JsonObject explained = doc.getJsonObject("explained");
+    assertEquals(committed.getLong("Thread") * 1024, explained.getLong("thread_stacks_bytes"));
+    assertEquals(committed.getLong("GC") * 1024, explained.getLong("gc_native_bytes"));
+    assertTrue(explained.getLong("gc_native_bytes") > 0);
   }
 }
