@@ -53,16 +53,23 @@ final class BatchWriter {
     retrying("flush", AuditSink::flush);
   }
 
-  /** Closes every sink; a failure is logged, as there is nobody left to retry for. */
-  void close() {
+  /**
+   * Closes every sink; a failure is logged, as there is nobody left to retry for.
+   *
+   * @return whether every sink closed cleanly (and so stored what it still buffered)
+   */
+  boolean close() {
+    boolean clean = true;
     for (AuditSink sink : sinks) {
       try {
         sink.close();
       } catch (IOException | RuntimeException e) {
+        clean = false;
         sinkErrors.incrementAndGet();
-        LOG.error("closing audit sink {} failed; lines it still buffered may be lost", sink.describe(), e);
+        LOG.error("closing audit sink {} failed; lines it still buffered are lost", sink.describe(), e);
       }
     }
+    return clean;
   }
 
   long sinkErrors() {

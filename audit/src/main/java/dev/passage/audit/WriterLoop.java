@@ -27,6 +27,8 @@ final class WriterLoop implements Runnable {
   /** Lines were written since the last flush; they must be flushed by {@link #flushDue}. */
   private boolean dirty;
   private long flushDue;
+  /** Lines the sinks took since their last successful flush: not yet counted as written. */
+  private long unflushed;
 
   WriterLoop(RecordQueue queue, Slots slots, BatchWriter batchWriter, AtomicLong written, AtomicLong dropped,
       long flushNanos, boolean callbacksAlways) {
@@ -48,12 +50,15 @@ final class WriterLoop implements Runnable {
         last = queue.take(batch, MAX_BATCH, dirty ? flushDue : Long.MAX_VALUE);
         if (!batch.isEmpty()) {
           int lines = batchWriter.write(batch);
-          written.addAndGet(lines);
+          // Handed to the sinks is not yet stored: a line counts as written once a flush succeeded.
+          unflushed += lines;
           dropped.addAndGet(batch.size() - lines);
           finishBatch();
         }
         if (dirty && (last || System.nanoTime() - flushDue >= 0)) {
           batchWriter.flush();
+          written.addAndGet(unflushed);
+          unflushed = 0;
           dirty = false;
         }
       } while (!last);
@@ -62,7 +67,13 @@ final class WriterLoop implements Runnable {
       Thread.interrupted();
       LOG.warn("audit writer stopped by close() timeout; dropping {} unwritten records", slots.pending());
     } finally {
-      batchWriter.close();
+      if (batchWriter.close()) {
+        written.addAndGet(unflushed);
+      } else {
+        dropped.addAndGet(unflushed);
+        LOG.error("{} audit records handed to a sink that never stored them are counted as dropped", unflushed);
+      }
+      unflushed = 0;
       dropEverythingLeft();
       slots.finish();
     }

@@ -128,6 +128,22 @@ class AuditPipelineTest {
   }
 
   @Test
+  void linesASinkTookButNeverStoredAreNotCountedWrittenAndAreCountedDroppedAtClose() throws Exception {
+    AuditPipeline pipeline = new AuditPipeline(List.of(TestSinks.neverStores()), 10, QueueFullPolicy.BLOCK, SECOND);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(pipeline.tryReserve());
+      assertTrue(pipeline.submit(TestRecord.ok("r" + i)));
+    }
+    assertTrue(eventually(() -> pipeline.sinkErrors() >= 2, 5_000), "the flush keeps failing");
+    assertEquals(0, pipeline.written(), "taken into a sink's buffer is not written");
+    assertEquals(0, pipeline.dropped());
+    assertFalse(pipeline.isAccepting());
+    pipeline.close(Duration.ofMillis(300));
+    assertTrue(eventually(() -> pipeline.dropped() == 3, 5_000), "dropped " + pipeline.dropped());
+    assertEquals(0, pipeline.written());
+  }
+
+  @Test
   void aFailingSinkMakesBlockCallersWaitInsteadOfLosingRecords() throws Exception {
     AuditPipeline pipeline = new AuditPipeline(List.of(TestSinks.broken()), 4, QueueFullPolicy.BLOCK, SECOND);
     List<TestRecord> records = new ArrayList<>();

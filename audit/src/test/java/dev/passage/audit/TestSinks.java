@@ -78,6 +78,29 @@ final class TestSinks {
     };
   }
 
+  /** Takes every write into memory but can never store it: flush and close always fail, like a full disk. */
+  static AuditSink neverStores() {
+    return new AuditSink() {
+      @Override
+      public String describe() {
+        return "full disk (simulated)";
+      }
+
+      @Override
+      public void write(List<byte[]> lines) {}
+
+      @Override
+      public void flush() throws IOException {
+        throw new IOException("No space left on device (simulated)");
+      }
+
+      @Override
+      public void close() throws IOException {
+        throw new IOException("No space left on device (simulated)");
+      }
+    };
+  }
+
   /** The ids of the lines in {@code file}, in order. */
   static List<String> ids(Path file) throws IOException {
     List<String> ids = new ArrayList<>();

@@ -133,6 +133,33 @@ class GatewayAdminTest {
   }
 
   @Test
+  void aFailingSinkMakesTheGatewayNotReadyAndIsCountedWhileItsRecordsWait() throws Exception {
+    try (TestUpstream up = TestUpstream.start("up");
+        RunningGateway gw = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
+            audit:
+              drain_timeout: 1s
+              sinks: [ { type: file, path: /dev/full } ]
+            routes:
+              - { name: api, match: { path_prefix: / }, upstream: { targets: ["${UP}"] } }
+            """, Map.of("UP", up.url()))) {
+      Admin admin = new Admin(gw);
+      assertEquals(200, gw.get("/x").statusCode(), "the exchange itself is served");
+      admin.await("passage_audit_sink_errors_total", v -> v >= 2);
+      HttpResponse<String> ready = admin.get("/health/ready", null);
+      assertEquals(503, ready.statusCode(), ready.body());
+      JsonObject body = new JsonObject(ready.body());
+      assertEquals("not_ready", body.getString("status"));
+      assertEquals("audit_sinks", body.getJsonArray("failing").getJsonObject(0).getString("name"));
+      assertTrue(body.getJsonObject("checks").getJsonObject("proxy_listener").getBoolean("ready"));
+      // The sink holds the line and the writer keeps retrying its flush: not written, not dropped.
+      admin.expect("passage_audit_records_written_total", 0.0);
+      admin.expect("passage_audit_records_dropped_total", 0.0);
+    }
+  }
+
+  @Test
   void debugNeedsTheTokenAndReportsMemoryThatAddsUpToRss() throws Exception {
     try (TestUpstream up = TestUpstream.start("up");
         RunningGateway gw = RunningGateway.start("""

@@ -57,6 +57,8 @@ public final class MetricNames {
   public static final String AUDIT_RECORDS_WRITTEN = "passage.audit.records.written";
   /** Counter {@code passage_audit_records_dropped_total}, tag reason. */
   public static final String AUDIT_RECORDS_DROPPED = "passage.audit.records.dropped";
+  /** Counter {@code passage_audit_sink_errors_total}: failed sink writes (the batch is retried). */
+  public static final String AUDIT_SINK_ERRORS = "passage.audit.sink.errors";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */

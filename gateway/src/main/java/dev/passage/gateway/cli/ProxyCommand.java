@@ -35,7 +35,7 @@ final class ProxyCommand implements Callable<Integer> {
     RouteConfig route = new RouteConfig("default", new MatchConfig("*", "/", List.of()), false,
         new UpstreamConfig(to, null, null, null, null, null, null, null, null), null);
     AuditConfig audit = auditFile == null ? null
-        : new AuditConfig(null, null, null, List.of(new SinkConfig("file", auditFile, null, null)));
+        : new AuditConfig(null, null, null, List.of(new SinkConfig("file", auditFile, null, null)), null);
     AdminConfig adminConfig = admin == null ? null : new AdminConfig(admin, System.getenv("PASSAGE_ADMIN_TOKEN"), null);
     PassageConfig config = new PassageConfig(listen, adminConfig, null, List.of(route), audit);
     return Launcher.runUntilStopped(Launcher.validated(config), null);

@@ -159,6 +159,7 @@ final class ConfigValidator {
     if (!a.onQueueFull().equals("block") && !a.onQueueFull().equals("drop")) {
       error("audit.on_queue_full", "expected block or drop");
     }
+    duration("audit.drain_timeout", a.drainTimeout());
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);

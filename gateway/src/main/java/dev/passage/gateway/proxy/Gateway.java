@@ -18,7 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -152,6 +151,8 @@ public final class Gateway {
         trail.pipeline, p -> p.written());
     metrics.counter(MetricNames.AUDIT_RECORDS_DROPPED, "audit records lost (drop policy or failing sink)",
         trail.pipeline, p -> p.dropped());
+    metrics.counter(MetricNames.AUDIT_SINK_ERRORS, "failed attempts to write a batch to a sink (retried, not dropped)",
+        trail.pipeline, p -> p.sinkErrors());
     metrics.gauge(MetricNames.AUDIT_QUEUE_RECORDS, "audit records waiting for the writer",
         trail.pipeline, p -> p.queued());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
@@ -237,7 +238,7 @@ public final class Gateway {
         .transform(ar -> vertx.executeBlocking(() -> {
           // Every record of an exchange that ended is written before the process may exit.
           if (trail != null) {
-            trail.close(Duration.ofSeconds(30));
+            trail.close(Durations.parse(config.audit().drainTimeout()));
           }
           return null;
         }))
