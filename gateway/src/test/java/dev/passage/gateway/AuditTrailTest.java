@@ -221,7 +221,11 @@ class AuditTrailTest {
       assertArrayEquals(gzipJson, r.body(), "client gets the upstream's gzip bytes");
       assertEquals("gzip", r.headers().firstValue("content-encoding").orElse(""));
     }
-    JsonNode body = records(audit, 1).get(0).path("response").path("body");
+    JsonNode rec = records(audit, 1).get(0);
+    JsonNode get = rec.path("request").path("body");
+    assertEquals(0, get.path("bytes").asLong());
+    assertTrue(get.path("skipped").isNull(), "a GET has no body, not a skipped one: " + get);
+    JsonNode body = rec.path("response").path("body");
     assertEquals("gzip", body.path("decoded_from").asText());
     assertEquals(gzipJson.length, body.path("bytes").asLong());
     assertTrue(body.path("content").asText().startsWith("{\"items\":[{\"name\":\"x\",\"token\":\"[redacted]\"}"), body.toString());

@@ -42,28 +42,33 @@ final class RouteAudit {
   }
 
   BodyTee requestTee(MultiMap headers, boolean hasBody) {
-    return tee(requestBody, headers, hasBody ? contentLength(headers) : 0);
+    return tee(requestBody, headers, hasBody);
   }
 
   BodyTee responseTee(MultiMap headers, boolean hasBody) {
-    return tee(responseBody, headers, hasBody ? contentLength(headers) : 0);
+    return tee(responseBody, headers, hasBody);
   }
 
   static BodyTee websocketTee() {
     return BodyTee.skipping(SkipReason.WEBSOCKET, null, null);
   }
 
-  private BodyTee tee(boolean keep, MultiMap headers, long expectedLength) {
+  private BodyTee tee(boolean keep, MultiMap headers, boolean hasBody) {
     String type = headers.get("content-type");
     String encoding = headers.get("content-encoding");
     if (!keep || maxBodyBytes == 0) {
       return BodyTee.skipping(SkipReason.DISABLED, type, encoding);
     }
+    if (!hasBody) {
+      // Nothing to keep and nothing skipped: an empty kept body, which reserves no budget. The
+      // content policy would otherwise report a GET's missing content type as a skipped body.
+      return BodyTee.keeping(budget, maxBodyBytes, 0, type, encoding);
+    }
     SkipReason skip = policy.decide(type, headers.get("content-disposition"));
     if (skip != null) {
       return BodyTee.skipping(skip, type, encoding);
     }
-    return BodyTee.keeping(budget, maxBodyBytes, expectedLength, type, encoding);
+    return BodyTee.keeping(budget, maxBodyBytes, contentLength(headers), type, encoding);
   }
 
   private static long contentLength(MultiMap headers) {
