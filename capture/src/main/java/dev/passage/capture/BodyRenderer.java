@@ -45,14 +45,18 @@ public final class BodyRenderer {
     int keptLength = Math.max(0, Math.min(raw.keptLength(), kept.length));
     Decompression.Decoded decoded =
         Decompression.decode(raw.contentEncoding(), kept, keptLength, maxDecodedBytes);
+    String essence = MediaType.essence(raw.contentType());
     if (decoded.opaque()) {
+      if (MediaType.isJson(essence) || MediaType.isForm(essence)) {
+        // Redaction cannot see into bytes it cannot decode; recording them would leak what it hides.
+        return new RenderedBody(raw.bytes(), raw.sha256(), 0, false, null, null, null, SkipReason.ENCODING.wireName());
+      }
       return new RenderedBody(raw.bytes(), raw.sha256(), keptLength, raw.truncated(), "base64",
           base64(kept, keptLength), null, null);
     }
     boolean truncated = raw.truncated() || decoded.cut();
     byte[] content = decoded.bytes();
     int length = decoded.length();
-    String essence = MediaType.essence(raw.contentType());
     if (MediaType.isJson(essence)) {
       JsonRedactor.Result redacted = redaction.json(content, length);
       // Output stopped at a parse error, so the record holds less than the body: say so.

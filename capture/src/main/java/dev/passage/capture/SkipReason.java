@@ -11,7 +11,13 @@ public enum SkipReason {
   /** Bytes of an upgraded (WebSocket) connection. */
   WEBSOCKET("websocket"),
   /** Capture of this body is switched off for the route. */
-  DISABLED("disabled");
+  DISABLED("disabled"),
+  /**
+   * A body of a type Passage redacts (JSON, forms) in a Content-Encoding it cannot decode (unknown
+   * or stacked codings, or br without the native library): its wire bytes would carry the
+   * unredacted secrets, so nothing is recorded. Decided when rendering, after the bytes passed.
+   */
+  ENCODING("encoding");
 
   private final String wireName;
 

@@ -186,12 +186,28 @@ class BodyRendererTest {
   }
 
   @Test
-  void unknownEncodingIsKeptAsWireBytesInBase64() throws Exception {
+  void anUndecodableJsonBodyIsNotRecordedBecauseItsSecretsCouldNotBeRedacted() throws Exception {
     byte[] wire = utf8("{\"password\":\"x\"}");
-    RenderedBody rendered = renderer.render(capture(wire, 1000, "application/json", "zstd"));
+    for (String encoding : new String[] {"zstd", "gzip, br"}) {
+      RenderedBody rendered = renderer.render(capture(wire, 1000, "application/json", encoding));
+      assertEquals("encoding", rendered.skipped(), encoding);
+      assertNull(rendered.content());
+      assertNull(rendered.encoding());
+      assertEquals(wire.length, rendered.bytes(), "size and digest still describe the wire bytes");
+    }
+    RenderedBody form = renderer.render(capture(utf8("password=x"), 1000, "application/x-www-form-urlencoded", "zstd"));
+    assertEquals("encoding", form.skipped());
+    assertNull(form.content());
+  }
+
+  @Test
+  void anUndecodableBodyOfAnUnredactedTypeIsKeptAsWireBytesInBase64() throws Exception {
+    byte[] wire = utf8("plain words");
+    RenderedBody rendered = renderer.render(capture(wire, 1000, "text/plain", "zstd"));
     assertEquals("base64", rendered.encoding());
     assertEquals(Base64.getEncoder().encodeToString(wire), rendered.content());
     assertNull(rendered.decodedFrom());
+    assertNull(rendered.skipped());
   }
 
   @Test

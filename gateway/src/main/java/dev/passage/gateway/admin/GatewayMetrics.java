@@ -37,7 +37,10 @@ public final class GatewayMetrics implements AutoCloseable {
     gauge(MetricNames.ACTIVE_WEBSOCKETS, activeWebSockets, "open WebSocket tunnels");
     gauge(MetricNames.ACTIVE_SSE_STREAMS, activeSseStreams, "server-sent event responses being streamed");
     for (SkipReason reason : SkipReason.values()) {
-      skippedBytes.put(reason, skippedCounter(reason.wireName()));
+      // ENCODING is decided when the record is rendered, after the bytes were kept: not a tee skip.
+      if (reason != SkipReason.ENCODING) {
+        skippedBytes.put(reason, skippedCounter(reason.wireName()));
+      }
     }
     truncatedBytes = skippedCounter(TRUNCATED);
   }
@@ -77,8 +80,9 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /** Body bytes that passed without being kept for the audit record, and why. */
   public void skipped(SkipReason reason, long bytes) {
-    if (bytes > 0) {
-      skippedBytes.get(reason).increment(bytes);
+    Counter counter = skippedBytes.get(reason);
+    if (bytes > 0 && counter != null) {
+      counter.increment(bytes);
     }
   }
 
