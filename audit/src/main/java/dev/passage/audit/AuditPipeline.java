@@ -137,6 +137,12 @@ public final class AuditPipeline {
       LOG.error("audit pipeline did not finish within {}: {} records not written are dropped; sink errors so far: {}",
           timeout, slots.pending(), batchWriter.sinkErrors());
       writer.interrupt(); // only close() interrupts the writer, and it means: give up
+      try {
+        // Let it count what it gives up (dropped) and close the sinks before callers read counters.
+        writer.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -177,6 +177,27 @@ class ProxyBehaviourTest {
   }
 
   @Test
+  void aWebSocketUpgradeTheUpstreamNeverAnswersGives504AfterTheResponseTimeout() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0);
+        RunningGateway gw2 = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            routes:
+              - name: silent
+                match: { path_prefix: / }
+                upstream: { targets: ["http://127.0.0.1:${P}"], response_timeout: 300ms }
+            """, Map.of("P", Integer.toString(silent.getLocalPort())))) {
+      // The upstream accepts the TCP connection (the backlog does) and never says a word.
+      java.util.concurrent.CompletableFuture<java.net.http.WebSocket> ws = gw2.client.newWebSocketBuilder()
+          .buildAsync(URI.create("ws://127.0.0.1:" + gw2.gateway.port() + "/ws"), new java.net.http.WebSocket.Listener() {});
+      java.util.concurrent.ExecutionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+              () -> ws.get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof java.net.http.WebSocketHandshakeException, e.toString());
+      assertEquals(504, ((java.net.http.WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+    }
+  }
+
+  @Test
   void noResponseHeadersWithinResponseTimeoutGives504() throws Exception {
     HttpResponse<String> r = gw.get("/b/slow-headers?ms=3000");
     assertEquals(504, r.statusCode());

@@ -12,7 +12,8 @@ package dev.passage.gateway.admin;
 public record AdminSettings(String token, boolean publicHealthAndMetrics) {
 
   public AdminSettings {
-    token = token == null || token.isBlank() ? null : token;
+    // Trimmed like the presented token, so a stray space in the config cannot lock everyone out.
+    token = token == null || token.isBlank() ? null : token.trim();
     if (!publicHealthAndMetrics && token == null) {
       // Refused rather than quietly opened or closed: with no token nothing could ever pass.
       throw new IllegalArgumentException(

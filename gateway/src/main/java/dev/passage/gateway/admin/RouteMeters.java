@@ -50,7 +50,10 @@ public final class RouteMeters {
     this.responses504 = counter(MetricNames.RESPONSES_504, "504 answers the gateway gave itself");
   }
 
-  /** Counts one ended exchange; {@code status} 0 means no status was sent (e.g. the client left). */
+  /**
+   * Counts one ended exchange; {@code status} 0 means no status was sent (e.g. the client left), a
+   * negative {@code durationNanos} leaves it out of the latency histogram (tunnels, event streams).
+   */
   public void exchange(String method, int status, long durationNanos, long bytesIn, long bytesOut) {
     int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
     String methodLabel = methodLabel(method);
@@ -65,7 +68,9 @@ public final class RouteMeters {
       byClass[statusClass] = counter;
     }
     counter.increment();
-    duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    if (durationNanos >= 0) {
+      duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
     if (bytesIn > 0) {
       bytesReceived.increment(bytesIn);
     }

@@ -1,11 +1,14 @@
 package dev.passage.gateway.cli;
 
 import dev.passage.gateway.config.ConfigException;
+import ch.qos.logback.classic.LoggerContext;
 import dev.passage.gateway.config.ConfigLoader;
+import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.proxy.Gateway;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /** Starts a gateway and keeps it up until SIGTERM/SIGINT, then stops it gracefully. */
 final class Launcher {
@@ -32,12 +35,19 @@ final class Launcher {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    // Room for in-flight exchanges to finish and then for the audit queue to drain.
+    long stopMs = Durations.parse(config.server().shutdownGrace()).toMillis()
+        + Durations.parse(config.audit().drainTimeout()).toMillis() + 10_000;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        gateway.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        gateway.close().toCompletionStage().toCompletableFuture().get(stopMs, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         System.err.println("passage: unclean stop: " + e);
       } finally {
+        // Logging is asynchronous: stopping the context writes out the events still queued.
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+          ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        }
         stopped.countDown();
       }
     }, "passage-shutdown"));

@@ -164,13 +164,18 @@ public final class Gateway {
 
   private void ended(Exchange exchange) {
     RouteMeters meters = exchange.route == null ? unroutedMeters : exchange.route.meters;
-    meters.exchange(exchange.request.method().name(), exchange.status, exchange.durationNanos(),
+    // A tunnel or an event stream lasts as long as its user wants: timing it would swamp latency.
+    boolean longLived = exchange.sse || exchange.tunnelFromClient != null;
+    meters.exchange(exchange.request.method().name(), exchange.status, longLived ? -1 : exchange.durationNanos(),
         exchange.bytesIn(), exchange.bytesOut());
     if (exchange.sse) {
       metrics.sseEnded();
     }
     if (exchange.tunnelFromClient != null) {
       metrics.webSocketClosed();
+      // toNetSocket() takes the channel away from the HTTP connection, whose close handler then
+      // never runs: the tunnel's end is the connection's end.
+      metrics.connectionClosed();
     }
     Exchange.Outcome outcome = exchange.outcome();
     if ((outcome == Exchange.Outcome.UPSTREAM_ERROR || outcome == Exchange.Outcome.TIMEOUT)

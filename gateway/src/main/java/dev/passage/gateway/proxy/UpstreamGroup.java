@@ -106,7 +106,9 @@ final class UpstreamGroup {
         promise.complete(ar.result());
         return;
       }
-      if (Outcomes.isConnectFailure(ar.cause()) || Outcomes.isTimeout(ar.cause())) {
+      // Only a failed TCP connect (refused, or Netty's connect timeout, also a ConnectException); a
+      // timeout waiting in the pool for a busy target's connection is not the target's failure.
+      if (Outcomes.isConnectFailure(ar.cause())) {
         meters.connectError(target.url());
       }
       if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {

@@ -2,6 +2,7 @@ package dev.passage.gateway.proxy;
 
 import dev.passage.capture.BodyTee;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -25,6 +26,15 @@ final class WebSocketTunnel {
   static void open(HttpServerRequest request, Exchange exchange) {
     request.pause();
     ProxyRoute route = exchange.route;
+    Vertx vertx = ((HttpServerRequestInternal) request).context().owner();
+    long timeoutMs = route.upstream.responseTimeoutMs();
+    // The same bound as for any response: an upstream that takes the connection and never answers
+    // the upgrade must not hold the client, a target slot and an audit slot forever.
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      if (exchange.upstreamRequest != null && exchange.responseNanos == 0) {
+        exchange.upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
+      }
+    });
     route.upstream.open(exchange, HttpMethod.GET, route.upstreamUri(request.uri()))
         .compose(upstream -> {
           exchange.upstreamRequest = upstream;
@@ -32,6 +42,7 @@ final class WebSocketTunnel {
           copyUpgradeHeaders(request, upstream, exchange);
           return upstream.connect();
         })
+        .andThen(ar -> vertx.cancelTimer(timer))
         .onComplete(ar -> {
           if (ar.failed()) {
             int status = Outcomes.statusFor(ar.cause());
@@ -76,6 +87,12 @@ final class WebSocketTunnel {
   private static void splice(
       HttpServerRequest request, HttpClientResponse upstreamResponse, NetSocket upstreamSocket, Exchange exchange) {
     HttpServerResponse response = request.response();
+    if (response.closed()) {
+      // The client left while the upstream was answering: there is no connection to splice.
+      upstreamSocket.close();
+      exchange.end(Exchange.Outcome.CLIENT_ABORT, 101, "client went away during the upgrade");
+      return;
+    }
     response.setStatusCode(101);
     response.headers().addAll(upstreamResponse.headers());
     response.headers().set(ForwardingHeaders.REQUEST_ID, exchange.id);
