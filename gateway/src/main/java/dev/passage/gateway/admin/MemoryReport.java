@@ -57,7 +57,7 @@ public final class MemoryReport {
     long nonHeapCommitted = nonHeapPools(nonHeap);
     JsonObject buffers = new JsonObject();
     long[] directAndMapped = bufferPools(buffers);
-    JsonObject netty = netty();
+    JsonObject netty = netty(directAndMapped[0]);
     JsonObject threads = threads(proc, nmt);
     // G1's remembered sets and marking bitmaps are native and grow with the heap; only NMT sees them.
     long gcNative = nmt == null ? 0 : Math.max(0, nmt.committedBytes("GC"));
@@ -140,7 +140,7 @@ public final class MemoryReport {
     return new long[] {direct, mapped};
   }
 
-  private static JsonObject netty() {
+  private static JsonObject netty(long jdkDirectCapacity) {
     // Vert.x 5 allocates from Netty's default allocator (the adaptive one in Netty 4.2), not from
     // PooledByteBufAllocator.DEFAULT, so ask whichever allocator is the default for its metric.
     ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
@@ -155,11 +155,12 @@ public final class MemoryReport {
             .put("chunk_size_bytes", pooled.chunkSize());
       }
     }
-    // Netty allocates through ByteBuffer.allocateDirect (so the "direct" pool above already counts it)
-    // unless it may bypass the JDK's cleaner; then only Netty's own counter sees that memory.
-    boolean noCleaner = PlatformDependent.useDirectBufferNoCleaner();
-    long outside = noCleaner ? Math.max(0, PlatformDependent.usedDirectMemory()) : 0;
-    return out.put("direct_without_jdk_cleaner", noCleaner).put("direct_outside_buffer_pools_bytes", outside);
+    // Whether Netty's direct memory shows in the JDK's "direct" pool depends on how Netty allocates:
+    // through ByteBuffer.allocateDirect on JDK 17 it does; on JDK 25 Netty 4.2's chunks do not. The
+    // part of Netty's own count the pool cannot hold is added; never more, so nothing counts twice.
+    long nettyDirect = Math.max(0, PlatformDependent.usedDirectMemory());
+    long outside = Math.max(0, nettyDirect - jdkDirectCapacity);
+    return out.put("netty_direct_bytes", nettyDirect).put("direct_outside_buffer_pools_bytes", outside);
   }
 
   private static JsonObject threads(Map<String, Long> proc, NmtSummary nmt) {

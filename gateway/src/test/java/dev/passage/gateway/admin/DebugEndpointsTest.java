@@ -72,6 +72,25 @@ class DebugEndpointsTest {
   }
 
   @Test
+  void nettysDirectMemoryIsExplainedOnEveryJdk() throws Exception {
+    // On JDK 17 Netty allocates through ByteBuffer.allocateDirect, on JDK 25 through memory
+    // segments the JDK's direct pool does not count: either way the report must account for it.
+    io.netty.buffer.ByteBuf held = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer((int) (8 * MIB));
+    try {
+      JsonObject doc = memory();
+      long nettyUsed = doc.getJsonObject("netty_allocator").getLong("netty_direct_bytes");
+      assertTrue(nettyUsed >= 8 * MIB, "netty holds " + nettyUsed);
+      JsonObject explained = doc.getJsonObject("explained");
+      long accounted = explained.getLong("direct_buffers_capacity_bytes")
+          + explained.getLong("netty_direct_outside_buffer_pools_bytes");
+      assertTrue(accounted >= nettyUsed, "direct memory accounted " + accounted + " < netty's " + nettyUsed
+         );
+    } finally {
+      held.release();
+    }
+  }
+
+  @Test
   void fiftyMibOfDirectMemoryShowsInMemoryReportAndMetrics() throws Exception {
     long reportBefore = directCapacity(memory());
     double metricBefore = Double.parseDouble(admin.scrapedValue("passage_jvm_direct_buffers_used_bytes"));
