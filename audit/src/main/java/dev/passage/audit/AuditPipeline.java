@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * that finds the queue full is dropped and counted.
  *
  * <p>A slot is held from reservation (or submit) until the record has been written and released, so
- * {@code reserved() + queued() <= capacity()} bounds every record the pipeline holds, including a
+ * {@code slotsInUse() <= capacity()} bounds every record the pipeline holds, including a
  * batch stuck on a failing sink. Every record handed to {@link #submit} is released exactly once and
  * ends up counted in exactly one of {@link #written()} and {@link #dropped()}.
  */
@@ -161,6 +161,15 @@ public final class AuditPipeline {
 
   public int reserved() {
     return slots.reserved();
+  }
+
+  /**
+   * Slots held by reservations and records not yet released, read as one number; never above
+   * {@link #capacity()}. ({@code reserved() + queued()} are two reads and can double count a
+   * record moving from one to the other between them.)
+   */
+  public int slotsInUse() {
+    return slots.inUse();
   }
 
   public long sinkErrors() {

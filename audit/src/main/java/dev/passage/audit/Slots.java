@@ -40,6 +40,11 @@ final class Slots {
     return pending.get();
   }
 
+  /** Slots taken by reservations and unreleased records together: the one number the bound is on. */
+  int inUse() {
+    return used.get();
+  }
+
   boolean anyFree() {
     return used.get() < capacity;
   }

@@ -48,7 +48,7 @@ class AuditPipelineTest {
             pipeline.whenSlotFree(slotFree::countDown);
             await(slotFree);
           }
-          if (pipeline.reserved() + pipeline.queued() > pipeline.capacity()) {
+          if (pipeline.slotsInUse() > pipeline.capacity()) {
             overCapacity.incrementAndGet();
           }
           TestRecord r = TestRecord.ok("p" + producer + "-" + i);
