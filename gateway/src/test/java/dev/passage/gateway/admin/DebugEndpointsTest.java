@@ -98,10 +98,12 @@ class DebugEndpointsTest {
     try {
       JsonObject after = memory();
       long grew = directCapacity(after) - reportBefore;
-      assertTrue(grew >= 50 * MIB, "direct capacity grew by " + grew);
+      // Other direct buffers (the JDK's per-thread I/O buffers, the HTTP client's) come and go while
+      // this runs: one seen freed by 16 KiB once. 50 MiB must show; a MiB of churn may hide beside it.
+      assertTrue(grew >= 49 * MIB, "direct capacity grew by " + grew);
       assertTrue(after.getJsonObject("buffer_pools").getJsonObject("direct").getLong("used_bytes") >= 50 * MIB);
       double metricGrew = Double.parseDouble(admin.scrapedValue("passage_jvm_direct_buffers_used_bytes")) - metricBefore;
-      assertTrue(metricGrew >= 50 * MIB, "passage_jvm_direct_buffers_used_bytes grew by " + metricGrew);
+      assertTrue(metricGrew >= 49 * MIB, "passage_jvm_direct_buffers_used_bytes grew by " + metricGrew);
       assertEquals(after.getLong("rss_bytes"),
           after.getLong("explained_total_bytes") + after.getLong("unexplained_bytes"));
     } finally {
