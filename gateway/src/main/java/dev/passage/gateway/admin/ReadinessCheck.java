@@ -1,5 +1,8 @@
 package dev.passage.gateway.admin;
 
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
 /**
  * One part the gateway needs before it should receive traffic (the proxy listener bound, an audit
  * sink accepting). Called on the event loop for every {@code /health/ready}: answer from state
@@ -14,4 +17,24 @@ public interface ReadinessCheck {
 
   /** Why it is (not) ready, for an operator: e.g. {@code "sink file: disk full"}. */
   String detail();
+
+  /** A check from two cheap suppliers of state at hand. */
+  static ReadinessCheck of(String name, BooleanSupplier ready, Supplier<String> detail) {
+    return new ReadinessCheck() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public boolean ready() {
+        return ready.getAsBoolean();
+      }
+
+      @Override
+      public String detail() {
+        return detail.get();
+      }
+    };
+  }
 }

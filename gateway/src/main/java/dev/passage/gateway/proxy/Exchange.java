@@ -2,6 +2,7 @@ package dev.passage.gateway.proxy;
 
 import dev.passage.capture.BodyTee;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -71,8 +72,21 @@ final class Exchange {
   void responseArrived(int statusCode) {
     if (responseNanos == 0) {
       responseNanos = System.nanoTime();
+      route.meters.firstByte(responseNanos - startNanos);
     }
     status = statusCode;
+  }
+
+  /**
+   * Resets the upstream request when no response headers arrived within {@code timeoutMs} (the
+   * failure then reaches the exchange as a 504); returns the timer id to cancel once they did.
+   */
+  long armResponseTimeout(Vertx vertx, long timeoutMs) {
+    return vertx.setTimer(timeoutMs, id -> {
+      if (upstreamRequest != null && responseNanos == 0) {
+        upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
+      }
+    });
   }
 
   boolean ended() {

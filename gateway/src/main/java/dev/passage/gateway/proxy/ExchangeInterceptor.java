@@ -51,11 +51,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
 
     long timeoutMs = route.upstream.responseTimeoutMs();
     Future<ProxyResponse> response = ctx.sendRequest();
-    long timer = vertx.setTimer(timeoutMs, id -> {
-      if (exchange.upstreamRequest != null && exchange.responseNanos == 0) {
-        exchange.upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
-      }
-    });
+    long timer = exchange.armResponseTimeout(vertx, timeoutMs);
     return response.andThen(ar -> vertx.cancelTimer(timer)).recover(failure -> {
       int status = Outcomes.statusFor(failure);
       boolean clientGone = client.response().closed();
@@ -76,7 +72,6 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     ProxyResponse response = ctx.response();
     if (!exchange.ended()) {
       exchange.responseArrived(response.getStatusCode());
-      route.meters.firstByte(exchange.ttfbNanos());
       String type = response.headers().get("content-type");
       if (type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
         exchange.sse = true;

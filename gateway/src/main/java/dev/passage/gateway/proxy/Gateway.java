@@ -23,8 +23,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,10 +97,10 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     List<ReadinessCheck> checks = new ArrayList<>();
-    checks.add(check("proxy_listener", () -> server != null && server.actualPort() > 0,
+    checks.add(ReadinessCheck.of("proxy_listener", () -> server != null && server.actualPort() > 0,
         () -> server != null && server.actualPort() > 0 ? "listening on " + config.listen() : "not bound"));
     if (trail != null) {
-      checks.add(check("audit_sinks", trail.pipeline::isAccepting,
+      checks.add(ReadinessCheck.of("audit_sinks", trail.pipeline::isAccepting,
           () -> trail.pipeline.isAccepting() ? "accepting" : "not accepting records (closed or failing)"));
     }
     String listen = config.admin().listen();
@@ -122,25 +120,6 @@ public final class Gateway {
       parts.put("audit_queue_records", (long) trail.pipeline.queued());
     }
     return parts;
-  }
-
-  private static ReadinessCheck check(String name, BooleanSupplier ready, Supplier<String> detail) {
-    return new ReadinessCheck() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public boolean ready() {
-        return ready.getAsBoolean();
-      }
-
-      @Override
-      public String detail() {
-        return detail.get();
-      }
-    };
   }
 
   private void registerAuditGauges() {

@@ -30,11 +30,7 @@ final class WebSocketTunnel {
     long timeoutMs = route.upstream.responseTimeoutMs();
     // The same bound as for any response: an upstream that takes the connection and never answers
     // the upgrade must not hold the client, a target slot and an audit slot forever.
-    long timer = vertx.setTimer(timeoutMs, id -> {
-      if (exchange.upstreamRequest != null && exchange.responseNanos == 0) {
-        exchange.upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
-      }
-    });
+    long timer = exchange.armResponseTimeout(vertx, timeoutMs);
     route.upstream.open(exchange, HttpMethod.GET, route.upstreamUri(request.uri()))
         .compose(upstream -> {
           exchange.upstreamRequest = upstream;
@@ -53,7 +49,6 @@ final class WebSocketTunnel {
           }
           HttpClientResponse upstreamResponse = ar.result();
           exchange.responseArrived(upstreamResponse.statusCode());
-          route.meters.firstByte(exchange.ttfbNanos());
           if (upstreamResponse.statusCode() == 101) {
             // A socket without a read handler drops what arrives (NetSocketImpl): hold upstream
             // bytes until the pipe is attached, and attach it on the client connection's thread

@@ -148,21 +148,6 @@ class AdminServerTest {
   }
 
   private static ReadinessCheck check(String name, java.util.function.BooleanSupplier ready, String detail) {
-    return new ReadinessCheck() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public boolean ready() {
-        return ready.getAsBoolean();
-      }
-
-      @Override
-      public String detail() {
-        return detail;
-      }
-    };
+    return ReadinessCheck.of(name, ready, () -> detail);
   }
 }
