@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param upstreamTtfbMs  time to the upstream's first response byte, or null when none arrived
  * @param outcome         how the exchange ended; never null
  * @param error           what went wrong, or null
+ * @param reason          for {@code rejected}: why the gateway refused the request, a stable code
+ *                        (the {@code reason} label of passage_requests_rejected_total); null otherwise
  */
 public record AuditRecord(
     String id,
@@ -47,7 +49,17 @@ public record AuditRecord(
     String upstreamTarget,
     Long upstreamTtfbMs,
     Outcome outcome,
-    String error) {
+    String error,
+    String reason) {
+
+  /** A record without a refusal reason (every outcome but {@code rejected}). */
+  public AuditRecord(String id, Instant ts, long durationMs, String route, String clientIp, String requestMethod,
+      String requestUri, Map<String, List<String>> requestHeaders, RenderedBody requestBody, Integer responseStatus,
+      Map<String, List<String>> responseHeaders, RenderedBody responseBody, String upstreamTarget, Long upstreamTtfbMs,
+      Outcome outcome, String error) {
+    this(id, ts, durationMs, route, clientIp, requestMethod, requestUri, requestHeaders, requestBody, responseStatus,
+        responseHeaders, responseBody, upstreamTarget, upstreamTtfbMs, outcome, error, null);
+  }
 
   public AuditRecord {
     Objects.requireNonNull(id, "id");

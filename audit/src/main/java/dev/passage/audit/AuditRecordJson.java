@@ -63,6 +63,7 @@ public final class AuditRecordJson {
       g.writeEndObject();
       g.writeStringField("outcome", r.outcome().wireName());
       g.writeStringField("error", r.error());
+      g.writeStringField("reason", r.reason());
       g.writeEndObject();
     } catch (IOException e) {
       // Not expected: the target is memory and Jackson escapes even lone surrogates.
@@ -110,7 +111,8 @@ public final class AuditRecordJson {
           text(upstream, "target"),
           number(upstream, "ttfb_ms"),
           Outcome.fromWireName(text(root, "outcome")),
-          text(root, "error"));
+          text(root, "error"),
+          text(root, "reason"));
     } catch (NullPointerException | ArithmeticException e) {
       throw new IllegalArgumentException("invalid record: " + e.getMessage(), e);
     }

@@ -115,10 +115,11 @@ class ProxyBehaviourTest {
         + "X-Forwarded-For: 203.0.113.9\r\nForwarded: for=203.0.113.9\r\nConnection: close\r\n\r\n");
     Map<String, String> seen = a.receivedHeaders.poll(5, TimeUnit.SECONDS);
     assertEquals("shop.example:8443", seen.get("host"), "Host passes through by default");
-    assertEquals("203.0.113.9, 127.0.0.1", seen.get("x-forwarded-for"));
+    // 127.0.0.1 is not in server.trusted_proxies (empty by default): what it claims is replaced.
+    assertEquals("127.0.0.1", seen.get("x-forwarded-for"));
     assertEquals("http", seen.get("x-forwarded-proto"));
     assertEquals("shop.example:8443", seen.get("x-forwarded-host"));
-    assertEquals("for=203.0.113.9, for=127.0.0.1;host=\"shop.example:8443\";proto=http", seen.get("forwarded"));
+    assertEquals("for=127.0.0.1;host=\"shop.example:8443\";proto=http", seen.get("forwarded"));
     assertNotNull(seen.get("x-request-id"));
   }
 
@@ -233,11 +234,15 @@ class ProxyBehaviourTest {
   }
 
   @Test
-  void http10ClientGetsABufferedFreeAnswer() throws Exception {
+  void http10ClientGetsAResponseOfUnknownLengthDelimitedByClose() throws Exception {
     String fixed = RawHttp.exchange(gw.gateway.port(), "GET /api/x HTTP/1.0\r\nHost: a\r\n\r\n");
     assertTrue(fixed.contains(" 200 "), fixed);
     String chunked = RawHttp.exchange(gw.gateway.port(), "GET /bytes?n=100000&chunked=1 HTTP/1.0\r\nHost: a\r\n\r\n");
-    assertTrue(chunked.startsWith("HTTP/1.0 505") || chunked.startsWith("HTTP/1.1 505"), chunked.substring(0, 40));
+    assertTrue(chunked.startsWith("HTTP/1.0 200"), chunked.substring(0, 40));
+    String head = chunked.substring(0, chunked.indexOf("\r\n\r\n")).toLowerCase();
+    assertFalse(head.contains("transfer-encoding"), head);
+    assertFalse(head.contains("content-length"), head);
+    assertEquals(100000, chunked.length() - head.length() - 4, "the whole body, ended by the close");
   }
 
   static Duration seconds(int s) {

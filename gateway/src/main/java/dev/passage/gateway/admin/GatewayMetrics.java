@@ -1,6 +1,7 @@
 package dev.passage.gateway.admin;
 
 import dev.passage.capture.SkipReason;
+import dev.passage.gateway.edge.RefusalReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -31,6 +32,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final AtomicLong activeSseStreams = new AtomicLong();
   private final Map<SkipReason, Counter> skippedBytes = new EnumMap<>(SkipReason.class);
   private final Counter truncatedBytes;
+  private final Map<RefusalReason, Counter> rejected = new EnumMap<>(RefusalReason.class);
+  private final Counter connectionsRefused;
 
   public GatewayMetrics() {
     gauge(MetricNames.ACTIVE_CONNECTIONS, activeConnections, "open client connections on the proxy listener");
@@ -43,6 +46,21 @@ public final class GatewayMetrics implements AutoCloseable {
       }
     }
     truncatedBytes = skippedCounter(TRUNCATED);
+    for (RefusalReason reason : RefusalReason.values()) {
+      // Every reason from the start, at 0: an alert on a rate needs the series before the first refusal.
+      rejected.put(reason, Counter.builder(MetricNames.REQUESTS_REJECTED).tag(MetricNames.TAG_REASON, reason.wireName())
+          .description("requests the gateway refused by itself, by reason (docs/security.md)").register(registry));
+    }
+    connectionsRefused = Counter.builder(MetricNames.CONNECTIONS_REFUSED)
+        .description("client connections closed at once because server.max_connections were open").register(registry);
+  }
+
+  public void rejected(RefusalReason reason) {
+    rejected.get(reason).increment();
+  }
+
+  public void connectionRefused() {
+    connectionsRefused.increment();
   }
 
   public PrometheusMeterRegistry registry() {

@@ -24,6 +24,10 @@ public final class MetricNames {
 
   /** Counter {@code passage_requests_total}, tags route, method, status_class. */
   public static final String REQUESTS = "passage.requests";
+  /** Counter {@code passage_requests_rejected_total}, tag reason: requests the gateway refused itself (docs/security.md). */
+  public static final String REQUESTS_REJECTED = "passage.requests.rejected";
+  /** Counter {@code passage_connections_refused_total}: client connections closed at once, past server.max_connections. */
+  public static final String CONNECTIONS_REFUSED = "passage.connections.refused";
   /** Timer with percentile histogram {@code passage_request_duration_seconds}, tag route. */
   public static final String REQUEST_DURATION = "passage.request.duration";
   /** Timer {@code passage_upstream_ttfb_seconds}, tag route: request sent until first response byte. */

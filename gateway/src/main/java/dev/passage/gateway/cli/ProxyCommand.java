@@ -33,7 +33,7 @@ final class ProxyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RouteConfig route = new RouteConfig("default", new MatchConfig("*", "/", List.of()), false,
-        new UpstreamConfig(to, null, null, null, null, null, null, null, null), null);
+        new UpstreamConfig(to, null, null, null, null, null, null, null, null), null, null);
     AuditConfig audit = auditFile == null ? null
         : new AuditConfig(null, null, null, List.of(new SinkConfig("file", auditFile, null, null)), null);
     AdminConfig adminConfig = admin == null ? null : new AdminConfig(admin, System.getenv("PASSAGE_ADMIN_TOKEN"), null);

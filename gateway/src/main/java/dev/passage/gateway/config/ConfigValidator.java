@@ -59,8 +59,23 @@ final class ConfigValidator {
   private void server(ServerConfig s) {
     range("server.max_initial_line_bytes", s.maxInitialLineBytes(), 256, 1 << 20);
     range("server.max_header_bytes", s.maxHeaderBytes(), 1024, 1 << 20);
+    range("server.max_header_count", s.maxHeaderCount(), 1, 10_000);
+    range("server.max_requests_per_connection", s.maxRequestsPerConnection(), 1, Integer.MAX_VALUE);
+    range("server.max_connections", s.maxConnections(), 1, 10_000_000);
+    duration("server.header_timeout", s.headerTimeout());
+    duration("server.body_timeout", s.bodyTimeout());
     duration("server.idle_timeout", s.idleTimeout());
     duration("server.shutdown_grace", s.shutdownGrace());
+    for (int i = 0; i < s.trustedProxies().size(); i++) {
+      try {
+        dev.passage.gateway.edge.TrustedProxies.parse(List.of(s.trustedProxies().get(i)));
+      } catch (IllegalArgumentException e) {
+        error("server.trusted_proxies[" + i + "]", e.getMessage());
+      }
+    }
+    if (!s.encodedSlashes().equals("keep") && !s.encodedSlashes().equals("reject")) {
+      error("server.encoded_slashes", "expected keep or reject");
+    }
   }
 
   private void route(String at, RouteConfig r, Set<String> names, AuditConfig audit) {
@@ -70,6 +85,9 @@ final class ConfigValidator {
       error(at + ".name", "use 1-64 letters, digits, '_', '.' or '-'");
     } else if (!names.add(r.name())) {
       error(at + ".name", "duplicate route name \"" + r.name() + "\"");
+    }
+    if (r.maxRequestBodyBytes() < -1) {
+      error(at + ".max_request_body_bytes", "must be >= 0");
     }
     MatchConfig m = r.match();
     if (m == null || m.pathPrefix() == null) {

@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -14,14 +15,31 @@ final class ErrorResponses {
     return "{\"error\":\"" + message + "\",\"status\":" + status + ",\"request_id\":\"" + requestId + "\"}\n";
   }
 
-  static void send(HttpServerResponse response, int status, String message, String requestId) {
+  /**
+   * Answers {@code request} unless a response already started. With {@code close}, the answer says
+   * {@code Connection: close} and the connection is closed once it is written: after a refusal
+   * nothing more of the connection may be read as a request (RFC 9112 sections 6.3 and 9.6).
+   */
+  static void send(HttpServerRequest request, int status, String message, String requestId, boolean close) {
+    HttpServerResponse response = request.response();
     if (response.headWritten() || response.ended() || response.closed()) {
+      if (close) {
+        request.connection().close();
+      }
       return;
     }
     response.setStatusCode(status)
         .putHeader("content-type", "application/json")
-        .putHeader(ForwardingHeaders.REQUEST_ID, requestId)
-        .end(body(status, message, requestId));
+        .putHeader("date", HttpDates.now())
+        .putHeader(ForwardingHeaders.REQUEST_ID, requestId);
+    if (close) {
+      response.putHeader("connection", "close");
+    }
+    response.end(body(status, message, requestId)).onComplete(written -> {
+      if (close) {
+        request.connection().close();
+      }
+    });
   }
 
   static String messageFor(int status) {
@@ -36,8 +54,6 @@ final class ErrorResponses {
         return "upstream busy";
       case 504:
         return "upstream timed out";
-      case 505:
-        return "HTTP/1.0 client and a response of unknown length; use HTTP/1.1";
       default:
         return "error";
     }

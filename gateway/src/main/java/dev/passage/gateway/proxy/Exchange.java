@@ -1,6 +1,8 @@
 package dev.passage.gateway.proxy;
 
 import dev.passage.capture.BodyTee;
+import dev.passage.gateway.edge.Admission;
+import dev.passage.gateway.edge.RefusalReason;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
@@ -46,6 +48,10 @@ final class Exchange {
   /** The two directions of an established WebSocket tunnel, or null. */
   TeeReadStream tunnelFromClient;
   TeeReadStream tunnelFromUpstream;
+  /** The front door's decision on this request (null only for requests that bypassed it). */
+  Admission admission;
+  /** Why the gateway refused this request, when it did. */
+  RefusalReason refusal;
   private Outcome outcome;
   private String error;
   private long endNanos;
@@ -108,6 +114,19 @@ final class Exchange {
       target.end();
     }
     listener.ended(this);
+  }
+
+  /** Ends the exchange as refused: the one mapping from a refusal to status, outcome and reason. */
+  void endRefused(RefusalReason reason) {
+    if (outcome == null) {
+      refusal = reason;
+    }
+    end(Outcome.REJECTED, reason.status(), reason.message());
+  }
+
+  /** Whether the request never reached the engine as itself: only what the front door parsed is known. */
+  boolean refusedBeforeParsing() {
+    return admission != null && admission.refusal() != null;
   }
 
   Outcome outcome() {

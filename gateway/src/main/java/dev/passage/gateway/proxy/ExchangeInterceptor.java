@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.httpproxy.Body;
@@ -12,6 +13,8 @@ import io.vertx.httpproxy.ProxyContext;
 import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Passage's part of every proxied exchange: forwarding headers on the way up, hop-by-hop clean-up
@@ -38,7 +41,8 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     HttpServerRequest client = request.proxiedRequest();
     String host = client.headers().get("host");
     ForwardingHeaders.removeHopByHop(request.headers());
-    ForwardingHeaders.addForwarding(request.headers(), exchange.clientIp, client.scheme(), host, exchange.id);
+    ForwardingHeaders.addForwarding(request.headers(), exchange.clientIp, route.trustedProxies.trusts(exchange.clientIp),
+        client.scheme(), host, exchange.id);
     applyHostHeader(request, client);
     request.setURI(route.upstreamUri(request.getURI()));
     if (exchange.audit != null) {
@@ -70,6 +74,12 @@ final class ExchangeInterceptor implements ProxyInterceptor {
   public Future<Void> handleProxyResponse(ProxyContext ctx) {
     Exchange exchange = ctx.get(EXCHANGE, Exchange.class);
     ProxyResponse response = ctx.response();
+    HttpServerRequest client = ctx.request().proxiedRequest();
+    if (client.response().ended() || client.response().closed()) {
+      // The gateway already answered (a refused body) or the client left: nothing to send.
+      response.release();
+      return Future.succeededFuture();
+    }
     if (!exchange.ended()) {
       exchange.responseArrived(response.getStatusCode());
       String type = response.headers().get("content-type");
@@ -85,20 +95,15 @@ final class ExchangeInterceptor implements ProxyInterceptor {
         exchange.responseTee = exchange.audit.responseTee(response.headers(), hasBody);
         response.setBody(Body.body(new TeeReadStream(body.stream(), exchange.responseTee), body.length(), body.mediaType()));
       }
-      if (response.getBody() != null && response.getBody().length() < 0
-          && ctx.request().proxiedRequest().version() == HttpVersion.HTTP_1_0) {
-        // The proxy would buffer the whole body to find its length for an HTTP/1.0 client
-        // (shared/ENGINE.md); an unbounded buffer is exactly what Passage must never hold.
-        response.release();
-        exchange.end(Exchange.Outcome.REJECTED, 505, "HTTP/1.0 client, response of unknown length");
-        response.setStatusCode(505).putHeader("content-type", "application/json")
-            .setBody(jsonBody(505, exchange.id));
-      }
     }
     response.putHeader(ForwardingHeaders.REQUEST_ID, exchange.id);
-    HttpServerRequest client = ctx.request().proxiedRequest();
+    keepDate(response, client);
     client.response().closeHandler(v -> exchange.clientClosed = true);
-    return ctx.sendResponse().andThen(ar -> {
+    Future<Void> sent = response.getBody() != null && response.getBody().length() < 0
+        && client.version() == HttpVersion.HTTP_1_0
+        ? closeDelimited(response, client)
+        : ctx.sendResponse();
+    return sent.andThen(ar -> {
       if (ar.succeeded()) {
         exchange.end(Exchange.Outcome.OK, 0, null);
       } else if (exchange.clientClosed) {
@@ -107,6 +112,44 @@ final class ExchangeInterceptor implements ProxyInterceptor {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");
       }
     });
+  }
+
+  /**
+   * The upstream's Date passes byte for byte (the proxy library re-formats it with a one-digit
+   * day); a response without one gets an IMF-fixdate, as RFC 9110 section 6.6.1 asks of an origin.
+   */
+  private static void keepDate(ProxyResponse response, HttpServerRequest client) {
+    List<String> upstreamDate = response.headers().getAll("date");
+    client.response().headersEndHandler(v -> {
+      if (upstreamDate.isEmpty()) {
+        client.response().headers().set("date", HttpDates.now());
+      } else {
+        client.response().headers().set("date", upstreamDate);
+      }
+    });
+  }
+
+  /**
+   * An HTTP/1.0 client cannot read chunks, and the proxy library would buffer the whole body to
+   * learn its length. Streamed as it arrives instead, delimited by closing the connection (RFC
+   * 9112 section 6.3, rule 8); the front door never keeps an HTTP/1.0 connection alive.
+   */
+  private static Future<Void> closeDelimited(ProxyResponse response, HttpServerRequest client) {
+    HttpServerResponse out = client.response();
+    out.setStatusCode(response.getStatusCode());
+    if (response.getStatusMessage() != null) {
+      out.setStatusMessage(response.getStatusMessage());
+    }
+    for (Map.Entry<String, String> h : response.headers()) {
+      if (!h.getKey().equalsIgnoreCase("transfer-encoding") && !h.getKey().equalsIgnoreCase("content-length")) {
+        out.headers().add(h.getKey(), h.getValue());
+      }
+    }
+    String type = response.getBody().mediaType();
+    if (type != null && !out.headers().contains("content-type")) {
+      out.putHeader("content-type", type);
+    }
+    return response.getBody().stream().pipeTo(out);
   }
 
   private static boolean requestHasBody(HttpServerRequest client) {

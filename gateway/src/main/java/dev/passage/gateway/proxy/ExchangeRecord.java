@@ -33,6 +33,7 @@ final class ExchangeRecord implements PendingRecord {
   private final Outcome outcome;
   private final String error;
   private final RouteAudit audit;
+  private final String reason;
 
   ExchangeRecord(Exchange e, RouteAudit audit) {
     this.id = e.id;
@@ -40,9 +41,16 @@ final class ExchangeRecord implements PendingRecord {
     this.durationMs = e.durationNanos() / 1_000_000;
     this.route = e.route == null ? null : e.route.name;
     this.clientIp = e.clientIp;
-    this.method = e.request.method().name();
-    this.uri = e.request.uri();
-    this.requestHeaders = e.request.headers().entries();
+    if (e.refusedBeforeParsing()) {
+      // The engine saw a placeholder; the record keeps what the front door read of the real request.
+      this.method = e.admission.method();
+      this.uri = e.admission.target();
+      this.requestHeaders = e.admission.parsedHeaders();
+    } else {
+      this.method = e.request.method().name();
+      this.uri = e.request.uri();
+      this.requestHeaders = e.request.headers().entries();
+    }
     this.requestBody = e.requestTee == null ? null : e.requestTee.finish();
     this.status = e.status > 0 ? e.status : null;
     this.responseHeaders = e.responseHeaders == null ? null : e.responseHeaders.entries();
@@ -52,6 +60,7 @@ final class ExchangeRecord implements PendingRecord {
     this.outcome = outcomeOf(e.outcome());
     this.error = e.error();
     this.audit = audit;
+    this.reason = e.refusal == null ? null : e.refusal.wireName();
   }
 
   @Override
@@ -59,7 +68,7 @@ final class ExchangeRecord implements PendingRecord {
     return new AuditRecord(id, Instant.ofEpochMilli(startEpochMillis), durationMs, route, clientIp, method,
         audit.redaction.uri(uri), AuditRecord.headers(redacted(requestHeaders)), body(requestBody), status,
         responseHeaders == null ? null : AuditRecord.headers(redacted(responseHeaders)), body(responseBody),
-        target, ttfbMs, outcome, error);
+        target, ttfbMs, outcome, error, reason);
   }
 
   /** When decoding or redaction fails, the exchange is still recorded, without bodies. */
@@ -68,7 +77,7 @@ final class ExchangeRecord implements PendingRecord {
     return new AuditRecord(id, Instant.ofEpochMilli(startEpochMillis), durationMs, route, clientIp, method,
         audit.redaction.uri(uri), AuditRecord.headers(redacted(requestHeaders)), null, status,
         responseHeaders == null ? null : AuditRecord.headers(redacted(responseHeaders)), null,
-        target, ttfbMs, outcome, "audit render failed: " + renderFailure.getClass().getSimpleName());
+        target, ttfbMs, outcome, "audit render failed: " + renderFailure.getClass().getSimpleName(), reason);
   }
 
   @Override

@@ -47,8 +47,20 @@ final class ForwardingHeaders {
     }
   }
 
-  /** Appends this hop to X-Forwarded-For/-Proto/-Host and Forwarded, and sets the request id. */
-  static void addForwarding(MultiMap headers, String clientIp, String scheme, String host, String requestId) {
+  /** What a client may claim about earlier hops; believed only from a trusted proxy. */
+  private static final List<String> FORWARDING =
+      List.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip");
+
+  /**
+   * Appends this hop to X-Forwarded-For/-Proto/-Host and Forwarded, and sets the request id. From
+   * a peer that is not a trusted proxy, what it sent in those headers is dropped first: the
+   * upstream then sees only what the gateway itself observed.
+   */
+  static void addForwarding(MultiMap headers, String clientIp, boolean trustedPeer, String scheme, String host,
+      String requestId) {
+    if (!trustedPeer) {
+      FORWARDING.forEach(headers::remove);
+    }
     String xff = headers.get("x-forwarded-for");
     headers.set("x-forwarded-for", xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
     headers.set("x-forwarded-proto", scheme);

@@ -11,6 +11,8 @@ import dev.passage.gateway.admin.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
+import dev.passage.gateway.edge.EdgeLimits;
+import dev.passage.gateway.edge.TrustedProxies;
 import dev.passage.gateway.routing.RouteRule;
 import dev.passage.gateway.routing.RouteTable;
 import io.vertx.core.Future;
@@ -39,7 +41,11 @@ public final class Gateway {
   private final List<ProxyRoute> routes = new ArrayList<>();
   private HttpServer server;
   private AuditTrail trail;
+  /** Bytes Vert.x's decoder allows beyond the front door's limits, for lines the canonical head adds. */
+  private static final int CANONICAL_SLACK = 1024;
+
   private final GatewayMetrics metrics = new GatewayMetrics();
+  private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
   private final RouteMeters unroutedMeters = metrics.route(GatewayMetrics.NO_ROUTE);
   private AdminServer admin;
 
@@ -66,15 +72,18 @@ public final class Gateway {
     }
     RouteTable.Builder<ProxyRoute> table = RouteTable.builder();
     for (RouteConfig rc : config.routes()) {
-      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail, metrics);
+      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail, metrics, TrustedProxies.parse(config.server().trustedProxies()));
       routes.add(route);
       table.add(new RouteRule(rc.match().host(), rc.match().pathPrefix(), new HashSet<>(rc.match().methods())), route);
     }
+    EdgeLimits limits = FrontDoor.limits(config.server());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(host(config.listen()))
         .setPort(port(config.listen()))
-        .setMaxInitialLineLength(config.server().maxInitialLineBytes())
-        .setMaxHeaderSize(maxHeader)
+        // The front door enforces the real limits before Vert.x parses anything; Vert.x's own are
+        // set above them (room for the Host and Connection lines the canonical head may add).
+        .setMaxInitialLineLength(config.server().maxInitialLineBytes() + CANONICAL_SLACK)
+        .setMaxHeaderSize(maxHeader + CANONICAL_SLACK)
         .setIdleTimeout((int) Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds()))
         // Compressed bodies pass through as they are; the gateway neither compresses nor inflates.
         .setCompressionSupported(false)
@@ -82,10 +91,25 @@ public final class Gateway {
         // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
         .setHttp2ClearTextEnabled(false);
     GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail);
-    server = vertx.createHttpServer(options).requestHandler(handler).connectionHandler(connection -> {
-      metrics.connectionOpened();
-      connection.closeHandler(v -> metrics.connectionClosed());
-    });
+    int maxConnections = config.server().maxConnections();
+    server = vertx.createHttpServer(options).requestHandler(handler)
+        // The canonical head cannot fail Vert.x's decoder; if it ever did, the request still takes
+        // its decision from the front door so the two stay in step.
+        .invalidRequestHandler(handler)
+        .connectionHandler(connection -> {
+          if (openConnections.incrementAndGet() > maxConnections) {
+            openConnections.decrementAndGet();
+            metrics.connectionRefused();
+            FrontDoor.channel(connection).close();
+            return;
+          }
+          FrontDoor.install(connection, limits);
+          metrics.connectionOpened();
+          connection.closeHandler(v -> {
+            openConnections.decrementAndGet();
+            metrics.connectionClosed();
+          });
+        });
     registerAuditGauges();
     return server.listen()
         .onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort()))
@@ -155,6 +179,12 @@ public final class Gateway {
       // toNetSocket() takes the channel away from the HTTP connection, whose close handler then
       // never runs: the tunnel's end is the connection's end.
       metrics.connectionClosed();
+    }
+    if (exchange.refusal != null) {
+      metrics.rejected(exchange.refusal);
+      // The client's fault: visible when asked for, never a page to an operator.
+      log.atDebug().addKeyValue("request_id", exchange.id).addKeyValue("reason", exchange.refusal.wireName())
+          .addKeyValue("status", exchange.status).addKeyValue("client", exchange.clientIp).log("request refused");
     }
     Exchange.Outcome outcome = exchange.outcome();
     if ((outcome == Exchange.Outcome.UPSTREAM_ERROR || outcome == Exchange.Outcome.TIMEOUT)

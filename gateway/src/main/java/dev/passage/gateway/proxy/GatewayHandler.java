@@ -1,13 +1,20 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.gateway.edge.Admission;
+import dev.passage.gateway.edge.RefusalReason;
 import dev.passage.gateway.routing.RouteTable;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 
-/** Entry point of every client request: id, route, then WebSocket tunnel or proxy. */
+/**
+ * Entry point of every client request, after the front door: its decision, the route, then a
+ * WebSocket tunnel or the proxy. Every refusal, whoever decides it, ends here or in
+ * {@link #bodyRefused} as an exchange with its record, metric and answer.
+ */
 final class GatewayHandler implements Handler<HttpServerRequest> {
+
+  private static final String ALLOW = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
   private final RouteTable<ProxyRoute> routes;
   private final Exchange.Listener listener;
@@ -21,22 +28,46 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
+    Admission admission = FrontDoor.admissionOf(request);
     String id = RequestIds.accept(request.getHeader(ForwardingHeaders.REQUEST_ID));
+    if (admission == null || admission.refusal() != null) {
+      refuse(request, id, admission == null ? RefusalReason.BAD_REQUEST_LINE : admission.refusal(), null, admission, true);
+      return;
+    }
+    boolean websocket = request.canUpgradeToWebSocket();
+    if (!websocket) {
+      admission.noTunnel();
+    }
+    if (admission.asteriskOptions()) {
+      answerOptions(request, id, admission);
+      return;
+    }
     HostAndPort authority = request.authority();
     String host = authority == null ? null : authority.host();
     ProxyRoute route = routes.match(host, request.path(), request.method().name());
     if (route == null) {
-      reject(request, id, 404);
+      // Without a body the connection stays usable; with one, closing is cheaper than draining it.
+      refuse(request, id, RefusalReason.NO_ROUTE, null, admission, admission.hasBody() || websocket);
       return;
     }
-    if (request.version() == HttpVersion.HTTP_1_0 && request.headers().contains("transfer-encoding")) {
-      // HTTP/1.0 has no chunked framing; such a body could only be read by buffering it whole.
-      reject(request, id, 400);
-      return;
+    if (route.maxRequestBodyBytes >= 0) {
+      String length = request.getHeader("content-length");
+      if (length != null && Long.parseLong(length) > route.maxRequestBodyBytes) {
+        refuse(request, id, RefusalReason.BODY_TOO_LARGE, route, admission, true);
+        return;
+      }
+      admission.limitBody(route.maxRequestBodyBytes);
     }
-    boolean websocket = request.canUpgradeToWebSocket();
     Exchange exchange = new Exchange(id, request, route, websocket, listener);
+    exchange.admission = admission;
+    admission.onBodyRefused(reason -> bodyRefused(exchange, reason));
     admit(exchange, route.audit, () -> {
+      if (exchange.ended()) {
+        return;
+      }
+      if (admission.expectContinue()) {
+        request.response().writeContinue();
+      }
       if (websocket) {
         WebSocketTunnel.open(request, exchange);
       } else {
@@ -45,11 +76,43 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private void reject(HttpServerRequest request, String id, int status) {
+  /**
+   * The body went wrong after the request was admitted (bad chunk, stalled, too large): the
+   * upstream request is reset so it never sees a truncated body as complete, the client gets the
+   * refusal if no response started, and the connection closes either way.
+   */
+  private static boolean bodyRefused(Exchange exchange, RefusalReason reason) {
+    if (exchange.ended()) {
+      return false;
+    }
+    exchange.endRefused(reason);
+    ErrorResponses.send(exchange.request, reason.status(), reason.message(), exchange.id, true);
+    if (exchange.upstreamRequest != null) {
+      exchange.upstreamRequest.reset(0, new IllegalStateException("client request refused: " + reason.wireName()));
+    }
+    return true;
+  }
+
+  private void refuse(HttpServerRequest request, String id, RefusalReason reason, ProxyRoute route,
+      Admission admission, boolean close) {
+    Exchange exchange = new Exchange(id, request, route, false, listener);
+    exchange.admission = admission;
+    RouteAudit audit = route != null ? route.audit : trail == null ? null : trail.unrouted;
+    admit(exchange, audit, () -> {
+      ErrorResponses.send(request, reason.status(), reason.message(), id, close);
+      exchange.responseHeaders = request.response().headers();
+      exchange.endRefused(reason);
+    });
+  }
+
+  private void answerOptions(HttpServerRequest request, String id, Admission admission) {
     Exchange exchange = new Exchange(id, request, null, false, listener);
+    exchange.admission = admission;
     admit(exchange, trail == null ? null : trail.unrouted, () -> {
-      exchange.end(Exchange.Outcome.REJECTED, status, ErrorResponses.messageFor(status));
-      ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), id);
+      request.response().putHeader("allow", ALLOW).putHeader("content-length", "0")
+          .putHeader("date", HttpDates.now()).putHeader(ForwardingHeaders.REQUEST_ID, id).end();
+      exchange.responseHeaders = request.response().headers();
+      exchange.end(Exchange.Outcome.OK, 200, null);
     });
   }
 

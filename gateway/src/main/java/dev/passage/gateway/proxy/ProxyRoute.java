@@ -3,6 +3,8 @@ package dev.passage.gateway.proxy;
 import dev.passage.gateway.admin.GatewayMetrics;
 import dev.passage.gateway.admin.RouteMeters;
 import dev.passage.gateway.config.RouteConfig;
+import dev.passage.gateway.edge.RefusalReason;
+import dev.passage.gateway.edge.TrustedProxies;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.httpproxy.HttpProxy;
@@ -30,10 +32,16 @@ final class ProxyRoute {
   final RouteAudit audit;
   final GatewayMetrics metrics;
   final RouteMeters meters;
+  /** Largest request body accepted, or -1 for no limit. */
+  final long maxRequestBodyBytes;
+  final TrustedProxies trustedProxies;
   private final HttpProxy proxy;
 
-  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes, AuditTrail trail, GatewayMetrics metrics) {
+  ProxyRoute(Vertx vertx, RouteConfig config, int maxResponseHeaderBytes, AuditTrail trail, GatewayMetrics metrics,
+      TrustedProxies trustedProxies) {
     this.metrics = metrics;
+    this.maxRequestBodyBytes = config.maxRequestBodyBytes();
+    this.trustedProxies = trustedProxies;
     this.meters = metrics.route(config.name());
     this.audit = trail == null ? null : new RouteAudit(config.audit(), trail.budget);
     this.name = config.name();
@@ -64,7 +72,7 @@ final class ProxyRoute {
       if (HANDOFF.get() != null) {
         // The proxy answered without running interceptors: it rejected the framing (400/501).
         HANDOFF.remove();
-        exchange.end(Exchange.Outcome.REJECTED, 400, "invalid message framing");
+        exchange.endRefused(RefusalReason.BAD_TRANSFER_ENCODING);
       }
     }
   }

@@ -44,7 +44,8 @@ final class WebSocketTunnel {
             int status = Outcomes.statusFor(ar.cause());
             exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, Outcomes.describe(ar.cause()));
             request.resume();
-            ErrorResponses.send(request.response(), status, ErrorResponses.messageFor(status), exchange.id);
+            // Not a tunnel after all: the front door held what followed, so the connection ends here.
+            ErrorResponses.send(request, status, ErrorResponses.messageFor(status), exchange.id, true);
             return;
           }
           HttpClientResponse upstreamResponse = ar.result();
@@ -66,7 +67,8 @@ final class WebSocketTunnel {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
     String host = headers.get("host");
     ForwardingHeaders.removeHopByHop(headers);
-    ForwardingHeaders.addForwarding(headers, exchange.clientIp, request.scheme(), host, exchange.id);
+    ForwardingHeaders.addForwarding(headers, exchange.clientIp, exchange.route.trustedProxies.trusts(exchange.clientIp),
+        request.scheme(), host, exchange.id);
     headers.remove("host");
     for (Map.Entry<String, String> h : headers) {
       upstream.headers().add(h.getKey(), h.getValue());
@@ -109,6 +111,10 @@ final class WebSocketTunnel {
       exchange.route.metrics.webSocketOpened();
       exchange.tunnelFromClient.pipeTo(upstreamSocket);
       exchange.tunnelFromUpstream.pipeTo(downstream);
+      // Only now, with a reader on the socket, may the front door pass the client's bytes on unparsed.
+      if (exchange.admission != null) {
+        exchange.admission.tunnelEstablished();
+      }
       // Either side closing closes the other; the exchange ends (and its record is written) once.
       downstream.closeHandler(v -> {
         upstreamSocket.close();
@@ -130,10 +136,14 @@ final class WebSocketTunnel {
     ForwardingHeaders.removeHopByHop(headers);
     response.headers().addAll(headers);
     response.headers().set(ForwardingHeaders.REQUEST_ID, exchange.id);
+    // The front door held the bytes after the upgrade request; they are never parsed as requests.
+    response.headers().set("connection", "close");
     if (!headers.contains("content-length")) {
       response.setChunked(true);
     }
-    upstreamResponse.pipeTo(response).onComplete(done -> exchange.end(
-        done.succeeded() ? Exchange.Outcome.OK : Exchange.Outcome.CLIENT_ABORT, upstreamResponse.statusCode(), null));
+    upstreamResponse.pipeTo(response).onComplete(done -> {
+      exchange.end(done.succeeded() ? Exchange.Outcome.OK : Exchange.Outcome.CLIENT_ABORT, upstreamResponse.statusCode(), null);
+      request.connection().close();
+    });
   }
 }

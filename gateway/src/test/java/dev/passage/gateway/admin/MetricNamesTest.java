@@ -28,6 +28,8 @@ class MetricNamesTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Map<String, String> expected = new LinkedHashMap<>();
     counter(registry, expected, MetricNames.REQUESTS, "passage_requests_total");
+    counter(registry, expected, MetricNames.REQUESTS_REJECTED, "passage_requests_rejected_total");
+    counter(registry, expected, MetricNames.CONNECTIONS_REFUSED, "passage_connections_refused_total");
     Timer.builder(MetricNames.REQUEST_DURATION).tag(MetricNames.TAG_ROUTE, "r").publishPercentileHistogram()
         .register(registry).record(Duration.ofMillis(5));
     expected.put(MetricNames.REQUEST_DURATION, "passage_request_duration_seconds_bucket");
