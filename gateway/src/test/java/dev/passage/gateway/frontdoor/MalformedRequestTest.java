@@ -58,7 +58,7 @@ class MalformedRequestTest {
             upstream: { targets: ["${U}"] }
           - name: small
             match: { path_prefix: /small }
-            max_body_bytes: 16
+            max_request_body_bytes: 16
             upstream: { targets: ["${U}"] }
           - name: all
             match: { path_prefix: / }
