@@ -47,17 +47,14 @@ public final class BodyRenderer {
         Decompression.decode(raw.contentEncoding(), kept, keptLength, maxDecodedBytes);
     String essence = MediaType.essence(raw.contentType());
     if (decoded.opaque()) {
-      if (MediaType.isJson(essence) || MediaType.isForm(essence)) {
-        // Redaction cannot see into bytes it cannot decode; recording them would leak what it hides.
-        return new RenderedBody(raw.bytes(), raw.sha256(), 0, false, null, null, null, SkipReason.ENCODING.wireName());
-      }
-      return new RenderedBody(raw.bytes(), raw.sha256(), keptLength, raw.truncated(), "base64",
-          base64(kept, keptLength), null, null);
+      // Redaction cannot see into bytes it cannot decode (an unknown or stacked coding), whatever
+      // the content type claims; recording them would keep a secret one decompression away.
+      return new RenderedBody(raw.bytes(), raw.sha256(), 0, false, null, null, null, SkipReason.ENCODING.wireName());
     }
     boolean truncated = raw.truncated() || decoded.cut();
     byte[] content = decoded.bytes();
     int length = decoded.length();
-    if (MediaType.isJson(essence)) {
+    if (MediaType.isJson(essence) || looksLikeJson(essence, content, length)) {
       JsonRedactor.Result redacted = redaction.json(content, length);
       // Output stopped at a parse error, so the record holds less than the body: say so.
       truncated |= !redacted.complete();
@@ -71,6 +68,23 @@ public final class BodyRenderer {
     return new RenderedBody(raw.bytes(), raw.sha256(), decoded.length(), truncated,
         text == null ? "base64" : "utf8", text == null ? base64(content, length) : text,
         decoded.from(), null);
+  }
+
+  /**
+   * JSON sent as text/plain, or with no type at all, is still JSON to whoever reads the record:
+   * redact it as JSON when it starts like a JSON object or array.
+   */
+  private static boolean looksLikeJson(String essence, byte[] content, int length) {
+    if (essence != null && !essence.startsWith("text/")) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      byte b = content[i];
+      if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+        return b == '{' || b == '[';
+      }
+    }
+    return false;
   }
 
   private static String base64(byte[] bytes, int length) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -49,7 +50,7 @@ final class JsonRedactor {
     try {
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
-        if (token == JsonToken.FIELD_NAME && fields.contains(parser.currentName())) {
+        if (token == JsonToken.FIELD_NAME && fields.contains(parser.currentName().toLowerCase(Locale.ROOT))) {
           String name = parser.currentName();
           JsonToken value = parser.nextToken();
           if (value == null) {

@@ -1,7 +1,9 @@
 package dev.passage.capture;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Applies {@link RedactionRules} to the parts of an exchange that go into the audit record: header
@@ -10,13 +12,21 @@ import java.util.Locale;
  */
 public final class Redaction {
 
+  /** Headers whose value is a URL: their query strings are redacted like the request URI's. */
+  private static final Set<String> URL_HEADERS = Set.of("referer", "location", "content-location");
+
   private final RedactionRules rules;
+  /** Form bodies carry what JSON bodies and query strings carry: both lists apply. */
+  private final Set<String> formFields;
 
   public Redaction(RedactionRules rules) {
     if (rules == null) {
       throw new IllegalArgumentException("redaction rules must not be null");
     }
     this.rules = rules;
+    Set<String> form = new HashSet<>(rules.jsonFields());
+    form.addAll(rules.queryParams());
+    this.formFields = Set.copyOf(form);
   }
 
   public RedactionRules rules() {
@@ -28,9 +38,15 @@ public final class Redaction {
     return name != null && rules.headers().contains(name.toLowerCase(Locale.ROOT));
   }
 
-  /** {@code value}, or {@link RedactionRules#REDACTED} when the header is redacted. */
+  /**
+   * {@code value}, or {@link RedactionRules#REDACTED} when the header is redacted; a URL-valued
+   * header (Referer, Location, Content-Location) with its query redacted.
+   */
   public String headerValue(String name, String value) {
-    return redactsHeader(name) ? RedactionRules.REDACTED : value;
+    if (redactsHeader(name)) {
+      return RedactionRules.REDACTED;
+    }
+    return name != null && URL_HEADERS.contains(name.toLowerCase(Locale.ROOT)) ? uri(value) : value;
   }
 
   /**
@@ -55,7 +71,7 @@ public final class Redaction {
   byte[] form(byte[] body, int length) {
     // ISO-8859-1 maps each byte to one char and back, so bytes we do not touch survive exactly.
     String form = new String(body, 0, length, StandardCharsets.ISO_8859_1);
-    return FormPairs.redact(form, rules.queryParams()).getBytes(StandardCharsets.ISO_8859_1);
+    return FormPairs.redact(form, formFields).getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** A JSON body with redacted fields replaced, as far as it parses. */

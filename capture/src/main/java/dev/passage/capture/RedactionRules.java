@@ -6,8 +6,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Names whose values are replaced by {@code "[redacted]"} in the kept audit copy. Header names and
- * query parameter names compare case-insensitively; JSON field names compare exactly.
+ * Names whose values are replaced by {@code "[redacted]"} in the kept audit copy. Every name
+ * compares case-insensitively ({@code Password} is a password too). Field names apply to JSON and
+ * form bodies alike; query parameter names apply to URIs, URL-valued headers and form bodies.
  */
 public record RedactionRules(Set<String> headers, Set<String> jsonFields, Set<String> queryParams) {
 
@@ -15,14 +16,17 @@ public record RedactionRules(Set<String> headers, Set<String> jsonFields, Set<St
 
   public static final List<String> DEFAULT_HEADERS =
       List.of("authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key");
-  public static final List<String> DEFAULT_JSON_FIELDS =
-      List.of("password", "secret", "token", "access_token", "refresh_token");
-  public static final List<String> DEFAULT_QUERY_PARAMS = List.of();
+  /** What OAuth 2.0, OpenID Connect and common API key schemes call their secrets. */
+  public static final List<String> DEFAULT_JSON_FIELDS = List.of("password", "passwd", "secret", "token",
+      "access_token", "refresh_token", "id_token", "client_secret", "api_key", "apikey", "authorization",
+      "private_key");
+  /** The same names: an {@code access_token} in a query string is as secret as in a body. */
+  public static final List<String> DEFAULT_QUERY_PARAMS = DEFAULT_JSON_FIELDS;
 
   public RedactionRules {
     headers = lower(headers);
     queryParams = lower(queryParams);
-    jsonFields = Set.copyOf(jsonFields);
+    jsonFields = lower(jsonFields);
   }
 
   public static RedactionRules defaults() {

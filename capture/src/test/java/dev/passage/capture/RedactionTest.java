@@ -55,7 +55,7 @@ class RedactionTest {
     JsonRedactor.Result result = redaction.json(bytes(json), json.length());
     assertTrue(result.complete());
     assertEquals("{\"user\":\"al\",\"password\":\"[redacted]\",\"deep\":[{\"token\":\"[redacted]\","
-        + "\"n\":1.50},{\"password\":\"[redacted]\"},{\"token\":\"[redacted]\"}],\"Password\":\"case\","
+        + "\"n\":1.50},{\"password\":\"[redacted]\"},{\"token\":\"[redacted]\"}],\"Password\":\"[redacted]\","
         + "\"big\":12345678901234567890}", text(result));
   }
 

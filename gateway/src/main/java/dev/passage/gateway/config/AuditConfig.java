@@ -11,11 +11,20 @@ import java.util.List;
  * @param sinks        where records go; none means no audit trail
  * @param drainTimeout on shutdown, how long to keep trying to write queued records (default 30s);
  *                     records still queued after it are counted as dropped and logged
+ * @param redact       redaction for every record, unrouted ones included; it adds to the built-in
+ *                     lists and each route's {@code audit.redact} adds to it (a list can only grow,
+ *                     so no route can switch a secret back on by accident)
  */
 public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
-    String drainTimeout) {
+    String drainTimeout, RedactConfig redact) {
 
-  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null);
+  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null);
+
+  /** The config without global redaction lists (the built-in lists still apply). */
+  public AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
+      String drainTimeout) {
+    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null);
+  }
 
   public AuditConfig {
     budgetBytes = budgetBytes == null ? 64L * 1024 * 1024 : budgetBytes;
@@ -23,5 +32,6 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
     onQueueFull = onQueueFull == null ? "block" : onQueueFull;
     sinks = sinks == null ? List.of() : List.copyOf(sinks);
     drainTimeout = drainTimeout == null ? "30s" : drainTimeout;
+    redact = redact == null ? RedactConfig.DEFAULT : redact;
   }
 }

@@ -131,6 +131,7 @@ final class ConfigValidator {
     duration(at + ".failure_backoff", u.failureBackoff());
     range(at + ".max_connections", u.maxConnections(), 1, 65_535);
     range(at + ".max_pending", u.maxPending(), 0, 1_000_000);
+    range(at + ".max_websockets", u.maxWebsockets(), 1, 1_000_000);
     if (u.hostHeader().isBlank()) {
       error(at + ".host_header", "expected preserve, target or a host name");
     }

@@ -17,6 +17,9 @@ import java.util.List;
  * @param failureBackoff  a target that refused a connection is skipped this long (default 10s)
  * @param hostHeader      {@code preserve} the client's Host (default), {@code target} to send the
  *                        target's host:port, or a literal host name
+ * @param maxWebsockets   WebSocket tunnels open at once per target (default 1024), on connections
+ *                        of their own, never taken from the request pool; past it an upgrade gets
+ *                        503 at once
  */
 public record UpstreamConfig(
     List<String> targets,
@@ -27,7 +30,15 @@ public record UpstreamConfig(
     Integer maxConnections,
     Integer maxPending,
     String failureBackoff,
-    String hostHeader) {
+    String hostHeader,
+    Integer maxWebsockets) {
+
+  /** Without a WebSocket bound of its own (the default applies). */
+  public UpstreamConfig(List<String> targets, String balance, String connectTimeout, String responseTimeout,
+      String idleTimeout, Integer maxConnections, Integer maxPending, String failureBackoff, String hostHeader) {
+    this(targets, balance, connectTimeout, responseTimeout, idleTimeout, maxConnections, maxPending, failureBackoff,
+        hostHeader, null);
+  }
 
   public UpstreamConfig {
     balance = balance == null ? "round_robin" : balance;
@@ -38,5 +49,6 @@ public record UpstreamConfig(
     maxPending = maxPending == null ? 1024 : maxPending;
     failureBackoff = failureBackoff == null ? "10s" : failureBackoff;
     hostHeader = hostHeader == null ? "preserve" : hostHeader;
+    maxWebsockets = maxWebsockets == null ? 1024 : maxWebsockets;
   }
 }

@@ -6,6 +6,7 @@ import dev.passage.audit.JsonlFileSink;
 import dev.passage.audit.QueueFullPolicy;
 import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.config.AuditConfig;
+import dev.passage.gateway.config.RedactConfig;
 import dev.passage.gateway.config.SinkConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -26,12 +27,15 @@ final class AuditTrail {
   final CaptureBudget budget;
   final AuditPipeline pipeline;
   final RouteAudit unrouted;
+  /** The operator's global redaction lists, which every route's lists extend. */
+  final RedactConfig redact;
   private final boolean blocking;
 
-  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline) {
+  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, RedactConfig redact) {
     this.budget = budget;
     this.pipeline = pipeline;
-    this.unrouted = RouteAudit.unrouted(budget);
+    this.redact = redact;
+    this.unrouted = RouteAudit.unrouted(redact, budget);
     this.blocking = pipeline.policy() == QueueFullPolicy.BLOCK;
   }
 
@@ -46,7 +50,7 @@ final class AuditTrail {
     }
     QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
     AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Duration.ofSeconds(1));
-    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline);
+    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, config.redact());
   }
 
   /** Runs {@code proceed} once the exchange may start: at once, or when a record slot frees up. */

@@ -98,7 +98,6 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     }
     response.putHeader(ForwardingHeaders.REQUEST_ID, exchange.id);
     keepDate(response, client);
-    client.response().closeHandler(v -> exchange.clientClosed = true);
     Future<Void> sent = response.getBody() != null && response.getBody().length() < 0
         && client.version() == HttpVersion.HTTP_1_0
         ? closeDelimited(response, client)
@@ -106,7 +105,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     return sent.andThen(ar -> {
       if (ar.succeeded()) {
         exchange.end(Exchange.Outcome.OK, 0, null);
-      } else if (exchange.clientClosed) {
+      } else if (exchange.clientClosed || client.response().closed()) {
         exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away during the response");
       } else {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");

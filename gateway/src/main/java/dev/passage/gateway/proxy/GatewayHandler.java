@@ -5,6 +5,7 @@ import dev.passage.gateway.edge.RefusalReason;
 import dev.passage.gateway.routing.RouteTable;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
 
 /**
@@ -61,6 +62,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     Exchange exchange = new Exchange(id, request, route, websocket, listener);
     exchange.admission = admission;
     admission.onBodyRefused(reason -> bodyRefused(exchange, reason));
+    if (!websocket) {
+      backstop(exchange);
+    }
     admit(exchange, route.audit, () -> {
       if (exchange.ended()) {
         return;
@@ -72,6 +76,26 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         WebSocketTunnel.open(request, exchange);
       } else {
         route.proxy(request, exchange);
+      }
+    });
+  }
+
+  /**
+   * Whatever path the proxy library takes, the exchange ends when its response ends or its
+   * connection closes: no answer the library gives by itself can leave an exchange (its record,
+   * audit slot and capture budget) open. The paths Passage sees end it first, with more detail.
+   */
+  private static void backstop(Exchange exchange) {
+    HttpServerResponse response = exchange.request.response();
+    response.closeHandler(v -> {
+      exchange.clientClosed = true;
+      exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+    });
+    response.endHandler(v -> {
+      if (exchange.responseNanos != 0) {
+        exchange.end(Exchange.Outcome.OK, response.getStatusCode(), null);
+      } else {
+        exchange.end(Exchange.Outcome.UPSTREAM_ERROR, response.getStatusCode(), "answered without an upstream response");
       }
     });
   }

@@ -12,6 +12,7 @@ import dev.passage.gateway.config.RouteAuditConfig;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** What the audit trail keeps of one route's exchanges: the per-route capture and redaction policy. */
 final class RouteAudit {
@@ -25,20 +26,20 @@ final class RouteAudit {
   private final ContentPolicy policy;
   private final CaptureBudget budget;
 
-  RouteAudit(RouteAuditConfig config, CaptureBudget budget) {
+  RouteAudit(RouteAuditConfig config, RedactConfig global, CaptureBudget budget) {
     this.enabled = config.enabled();
     this.requestBody = config.requestBody();
     this.responseBody = config.responseBody();
     this.maxBodyBytes = config.maxBodyBytes();
     this.policy = config.keepContentTypes() == null ? ContentPolicy.defaults() : ContentPolicy.keeping(config.keepContentTypes());
-    this.redaction = new Redaction(rules(config.redact()));
+    this.redaction = new Redaction(rules(global, config.redact()));
     this.renderer = new BodyRenderer(redaction.rules(), maxBodyBytes);
     this.budget = budget;
   }
 
   /** The policy for exchanges no route took: a record with sizes and digests, no body bytes. */
-  static RouteAudit unrouted(CaptureBudget budget) {
-    return new RouteAudit(new RouteAuditConfig(true, false, false, 0L, null, null), budget);
+  static RouteAudit unrouted(RedactConfig global, CaptureBudget budget) {
+    return new RouteAudit(new RouteAuditConfig(true, false, false, 0L, null, null), global, budget);
   }
 
   BodyTee requestTee(MultiMap headers, boolean hasBody) {
@@ -83,14 +84,22 @@ final class RouteAudit {
     return -1;
   }
 
-  private static RedactionRules rules(RedactConfig redact) {
+  /** Built-in lists, then the global lists, then the route's: each can only add names. */
+  private static RedactionRules rules(RedactConfig global, RedactConfig route) {
     return new RedactionRules(
-        new HashSet<>(orDefault(redact.headers(), RedactionRules.DEFAULT_HEADERS)),
-        new HashSet<>(orDefault(redact.jsonFields(), RedactionRules.DEFAULT_JSON_FIELDS)),
-        new HashSet<>(orDefault(redact.queryParams(), RedactionRules.DEFAULT_QUERY_PARAMS)));
+        union(RedactionRules.DEFAULT_HEADERS, global.headers(), route.headers()),
+        union(RedactionRules.DEFAULT_JSON_FIELDS, global.jsonFields(), route.jsonFields()),
+        union(RedactionRules.DEFAULT_QUERY_PARAMS, global.queryParams(), route.queryParams()));
   }
 
-  private static List<String> orDefault(List<String> given, List<String> fallback) {
-    return given == null ? fallback : given;
+  private static Set<String> union(List<String> builtIn, List<String> global, List<String> route) {
+    Set<String> names = new HashSet<>(builtIn);
+    if (global != null) {
+      names.addAll(global);
+    }
+    if (route != null) {
+      names.addAll(route);
+    }
+    return names;
   }
 }

@@ -23,7 +23,11 @@ import java.util.List;
  */
 final class UpstreamGroup {
 
+  /** The name of Vert.x's HTTP/1.x client codec in the connection pipeline (HttpChannelConnector). */
+  private static final String VERTX_CLIENT_CODEC = "codec";
+
   private final HttpClient client;
+  private final HttpClient tunnelClient;
   private final Balancer balancer;
   private final long connectTimeoutMs;
   private final long responseTimeoutMs;
@@ -57,7 +61,19 @@ final class UpstreamGroup {
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(config.maxConnections())
         .setMaxWaitQueueSize(config.maxPending());
-    this.client = vertx.createHttpClient(options, pool);
+    this.client = client(vertx, options, pool);
+    // A tunnel keeps its connection for its whole life: tunnels get a pool of their own, so open
+    // WebSockets can never take the connections plain requests need, and a full one answers 503
+    // at once instead of queueing until the connect timeout.
+    this.tunnelClient = client(vertx, options, new PoolOptions().setHttp1MaxSize(config.maxWebsockets())
+        .setMaxWaitQueueSize(0));
+  }
+
+  private static HttpClient client(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
+    return vertx.httpClientBuilder().with(options).with(pool)
+        .withConnectHandler(connection -> FrontDoor.channel(connection).pipeline()
+            .addAfter(VERTX_CLIENT_CODEC, UpstreamResponseFraming.NAME, new UpstreamResponseFraming()))
+        .build();
   }
 
   HttpClient client() {
@@ -79,11 +95,19 @@ final class UpstreamGroup {
   /** Opens a request to a chosen target, moving to the next target when one refuses. */
   Future<HttpClientRequest> open(Exchange exchange, HttpMethod method, String uri) {
     Promise<HttpClientRequest> promise = Promise.promise();
-    attempt(exchange, method, uri, 0L, promise);
+    attempt(client, exchange, method, uri, 0L, promise);
     return promise.future();
   }
 
-  private void attempt(Exchange exchange, HttpMethod method, String uri, long tried, Promise<HttpClientRequest> promise) {
+  /** Like {@link #open}, on the tunnel pool (upstream.max_websockets per target). */
+  Future<HttpClientRequest> openTunnel(Exchange exchange, String uri) {
+    Promise<HttpClientRequest> promise = Promise.promise();
+    attempt(tunnelClient, exchange, HttpMethod.GET, uri, 0L, promise);
+    return promise.future();
+  }
+
+  private void attempt(HttpClient client, Exchange exchange, HttpMethod method, String uri, long tried,
+      Promise<HttpClientRequest> promise) {
     int index = balancer.pick(tried);
     if (index < 0) {
       promise.fail(new java.net.ConnectException("every target refused the connection"));
@@ -113,7 +137,7 @@ final class UpstreamGroup {
       }
       if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
         target.skipFor(backoffNanos);
-        attempt(exchange, method, uri, tried | (1L << index), promise);
+        attempt(client, exchange, method, uri, tried | (1L << index), promise);
       } else {
         promise.fail(ar.cause());
       }
@@ -121,6 +145,6 @@ final class UpstreamGroup {
   }
 
   Future<Void> close() {
-    return client.close();
+    return Future.join(client.close(), tunnelClient.close()).mapEmpty();
   }
 }

@@ -31,7 +31,7 @@ final class WebSocketTunnel {
     // The same bound as for any response: an upstream that takes the connection and never answers
     // the upgrade must not hold the client, a target slot and an audit slot forever.
     long timer = exchange.armResponseTimeout(vertx, timeoutMs);
-    route.upstream.open(exchange, HttpMethod.GET, route.upstreamUri(request.uri()))
+    route.upstream.openTunnel(exchange, route.upstreamUri(request.uri()))
         .compose(upstream -> {
           exchange.upstreamRequest = upstream;
           upstream.exceptionHandler(failure -> {});

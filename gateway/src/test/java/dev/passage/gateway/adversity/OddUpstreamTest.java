@@ -1,0 +1,130 @@
+package dev.passage.gateway.adversity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passage.gateway.support.LeakCheckExtension;
+import dev.passage.gateway.support.RawClient;
+import dev.passage.gateway.support.RawResponse;
+import dev.passage.gateway.support.RecordingUpstream;
+import dev.passage.gateway.support.RunningGateway;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Upstream responses the proxy library used to answer by itself (a 501 before any interceptor ran)
+ * and so never ended their exchange: with a small audit queue under the block policy, a few of them
+ * froze every route. Each is now passed through and recorded, and the queue keeps moving.
+ */
+@ExtendWith(LeakCheckExtension.class)
+class OddUpstreamTest {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir
+  static Path dir;
+  static RecordingUpstream upstream;
+  static RunningGateway gw;
+
+  @BeforeAll
+  static void start() throws Exception {
+    upstream = RecordingUpstream.start(OddUpstreamTest::answer);
+    gw = RunningGateway.start("""
+        listen: 127.0.0.1:0
+        routes:
+          - name: odd
+            match: { path_prefix: / }
+            upstream: { targets: ["${U}"], response_timeout: 2s }
+        audit:
+          queue_records: 5
+          on_queue_full: block
+          sinks: [{ type: file, path: "${AUDIT}" }]
+        """, Map.of("U", upstream.url(), "AUDIT", dir.resolve("audit.jsonl").toString()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    gw.close();
+    upstream.close();
+  }
+
+  /** {@code /te/<coding>} answers a chunked "hello" body under that Transfer-Encoding header text. */
+  static byte[] answer(byte[] request) {
+    String line = RecordingUpstream.text(request).split("\r\n", 2)[0];
+    String path = line.split(" ")[1];
+    String head;
+    String body = "5\r\nhello\r\n0\r\n\r\n";
+    if (path.startsWith("/te/")) {
+      String coding = path.substring(4).replace("%20", " ");
+      head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + coding + "\r\n\r\n";
+    } else {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n";
+      body = "plain";
+    }
+    return (head + body).getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void oddlySpelledChunkedResponsesPassThroughAndEveryOneIsRecorded() throws Exception {
+    // Twenty of them against a queue of five records: any that held its slot would freeze the gateway.
+    for (int i = 0; i < 20; i++) {
+      String coding = i % 2 == 0 ? "Chunked" : "chunked%20";
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        RawResponse r = c.send("GET /te/" + coding + " HTTP/1.1\r\nHost: h\r\n\r\n").read();
+        assertEquals(200, r.status(), coding);
+        assertEquals("hello", r.bodyText(), coding);
+        assertEquals("chunked", r.header("transfer-encoding"), "re-framed for the client");
+        JsonNode rec = awaitRecord(r.header("x-request-id"));
+        assertNotNull(rec, "a record for " + coding);
+        assertEquals("ok", rec.path("outcome").asText());
+        assertEquals(200, rec.path("response").path("status").asInt());
+      }
+    }
+    try (RawClient c = RawClient.connect(gw.gateway.port())) {
+      RawResponse r = c.send("GET /plain HTTP/1.1\r\nHost: h\r\n\r\n").read();
+      assertEquals(200, r.status(), "other requests still flow");
+      assertEquals("plain", r.bodyText());
+    }
+  }
+
+  @Test
+  void aCodingBeforeChunkedIsFramedAsChunkedAndTheBodyPassesAsSent() throws Exception {
+    try (RawClient c = RawClient.connect(gw.gateway.port())) {
+      RawResponse r = c.send("GET /te/gzip,%20chunked HTTP/1.1\r\nHost: h\r\n\r\n").read();
+      // The body is forwarded as the upstream framed it; its gzip coding is the client's to undo,
+      // but Transfer-Encoding is hop by hop, so the client sees only chunked framing.
+      assertEquals(200, r.status());
+      assertEquals("hello", r.bodyText());
+      assertNull(r.header("content-encoding"));
+      JsonNode rec = awaitRecord(r.header("x-request-id"));
+      assertNotNull(rec);
+      assertEquals("ok", rec.path("outcome").asText());
+    }
+  }
+
+  static JsonNode awaitRecord(String id) throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    long end = System.currentTimeMillis() + 5000;
+    while (System.currentTimeMillis() < end) {
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file)) {
+          JsonNode rec = JSON.readTree(line);
+          if (id.equals(rec.path("id").asText())) {
+            return rec;
+          }
+        }
+      }
+      Thread.sleep(25);
+    }
+    return null;
+  }
+}
