@@ -45,6 +45,7 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
   private long bodyBytes;
   private long lastBodyReadNanos;
   private int requests;
+  private boolean peerFailed;
   private ScheduledFuture<?> headerTimer;
   private ScheduledFuture<?> bodyTimer;
 
@@ -297,6 +298,23 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
     } else {
       bodyTimer = ctx.executor().schedule(this::checkBodyProgress, timeout - idle, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /**
+   * A read error (a reset by the client) reaches the engine as an exception while the channel
+   * still looks open, and upstream failures it causes follow at once: this says whose fault it was.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      peerFailed = true;
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+
+  /** Whether the client's side of the connection failed (reset, broken pipe). */
+  public boolean peerFailed() {
+    return peerFailed;
   }
 
   @Override

@@ -116,6 +116,14 @@ final class Exchange {
     listener.ended(this);
   }
 
+  /**
+   * Whether the client is gone. Asked when a pipe fails: the failed write to a reset socket is
+   * seen before Vert.x's close handlers run, so the channel's own state is the first to know.
+   */
+  boolean clientGone() {
+    return clientClosed || request.response().closed() || FrontDoor.clientGone(request.connection());
+  }
+
   /** Ends the exchange as refused: the one mapping from a refusal to status, outcome and reason. */
   void endRefused(RefusalReason reason) {
     if (outcome == null) {

@@ -58,7 +58,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     long timer = exchange.armResponseTimeout(vertx, timeoutMs);
     return response.andThen(ar -> vertx.cancelTimer(timer)).recover(failure -> {
       int status = Outcomes.statusFor(failure);
-      boolean clientGone = client.response().closed();
+      boolean clientGone = exchange.clientGone();
       Exchange.Outcome outcome = clientGone ? Exchange.Outcome.CLIENT_ABORT
           : status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR;
       exchange.end(outcome, clientGone ? 0 : status, Outcomes.describe(failure));
@@ -105,7 +105,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     return sent.andThen(ar -> {
       if (ar.succeeded()) {
         exchange.end(Exchange.Outcome.OK, 0, null);
-      } else if (exchange.clientClosed || client.response().closed()) {
+      } else if (exchange.clientGone()) {
         exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away during the response");
       } else {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");

@@ -43,6 +43,16 @@ final class FrontDoor {
     return ((ConnectionBase) connection).channelHandlerContext().channel();
   }
 
+  /** Whether the client's connection is closed or failed (see {@link FrontDoorHandler#peerFailed()}). */
+  static boolean clientGone(HttpConnection connection) {
+    Channel channel = channel(connection);
+    if (!channel.isActive()) {
+      return true;
+    }
+    FrontDoorHandler handler = channel.attr(HANDLER).get();
+    return handler != null && handler.peerFailed();
+  }
+
   /** The front door's decision on this request; null only if the request bypassed it (a bug). */
   static Admission admissionOf(HttpServerRequest request) {
     FrontDoorHandler handler = channel(request.connection()).attr(HANDLER).get();

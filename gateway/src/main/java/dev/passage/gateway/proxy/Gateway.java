@@ -238,17 +238,22 @@ public final class Gateway {
   }
 
   public Future<Void> close() {
-    List<Future<Void>> steps = new ArrayList<>();
+    List<Future<Void>> listeners = new ArrayList<>();
     if (admin != null) {
-      steps.add(admin.close());
+      listeners.add(admin.close());
     }
     if (server != null) {
-      // Graceful: stop accepting, let in-flight exchanges finish within the grace period.
+      // Graceful: stop accepting, let in-flight exchanges (downloads, uploads, streams) finish
+      // within the grace period; their upstream connections must stay open until then.
       long graceMs = Durations.parse(config.server().shutdownGrace()).toMillis();
-      steps.add(server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
+      listeners.add(server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
-    routes.forEach(r -> steps.add(r.upstream.close()));
-    return Future.join(steps)
+    return Future.join(listeners)
+        .transform(ar -> {
+          List<Future<Void>> upstreams = new ArrayList<>();
+          routes.forEach(r -> upstreams.add(r.upstream.close()));
+          return Future.join(upstreams);
+        })
         .transform(ar -> vertx.executeBlocking(() -> {
           // Every record of an exchange that ended is written before the process may exit.
           if (trail != null) {

@@ -92,7 +92,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
       exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
     });
     response.endHandler(v -> {
-      if (exchange.responseNanos != 0) {
+      // Vert.x also calls this when the connection closes before the response was written.
+      if (!response.ended()) {
+        exchange.clientClosed = true;
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+      } else if (exchange.responseNanos != 0) {
         exchange.end(Exchange.Outcome.OK, response.getStatusCode(), null);
       } else {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, response.getStatusCode(), "answered without an upstream response");
