@@ -26,6 +26,8 @@ public final class MetricNames {
   public static final String REQUESTS = "passage.requests";
   /** Counter {@code passage_requests_rejected_total}, tag reason: requests the gateway refused itself (docs/security.md). */
   public static final String REQUESTS_REJECTED = "passage.requests.rejected";
+  /** Counter {@code passage_upstream_retries_total}, tag route: bodiless idempotent requests re-sent after a stale pooled connection. */
+  public static final String UPSTREAM_RETRIES = "passage.upstream.retries";
   /** Counter {@code passage_connections_refused_total}: client connections closed at once, past server.max_connections. */
   public static final String CONNECTIONS_REFUSED = "passage.connections.refused";
   /** Timer with percentile histogram {@code passage_request_duration_seconds}, tag route. */

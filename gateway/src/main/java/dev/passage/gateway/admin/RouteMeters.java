@@ -31,6 +31,7 @@ public final class RouteMeters {
   private final Counter bytesSent;
   private final Counter responses502;
   private final Counter responses504;
+  private final Counter retries;
   private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
 
   RouteMeters(MeterRegistry registry, String route) {
@@ -48,6 +49,13 @@ public final class RouteMeters {
     this.bytesSent = counter(MetricNames.BYTES_SENT, "response body bytes written to clients");
     this.responses502 = counter(MetricNames.RESPONSES_502, "502 answers the gateway gave itself");
     this.responses504 = counter(MetricNames.RESPONSES_504, "504 answers the gateway gave itself");
+    this.retries = counter(MetricNames.UPSTREAM_RETRIES,
+        "requests sent again after a reused upstream connection closed before any response byte");
+  }
+
+  /** A request was sent again after its pooled connection died under it (the keep-alive race). */
+  public void retried() {
+    retries.increment();
   }
 
   /**

@@ -45,6 +45,12 @@ final class ExchangeInterceptor implements ProxyInterceptor {
         client.scheme(), host, exchange.id);
     applyHostHeader(request, client);
     request.setURI(route.upstreamUri(request.getURI()));
+    boolean bodiless = exchange.admission != null && !exchange.admission.hasBody();
+    if (bodiless) {
+      // The front door framed it: there is no body. Without one the library ends the upstream
+      // request at once instead of piping an empty stream, and can send it a second time.
+      request.setBody(null);
+    }
     if (exchange.audit != null) {
       exchange.requestTee = exchange.audit.requestTee(client.headers(), requestHasBody(client));
       Body body = request.getBody();
@@ -55,6 +61,16 @@ final class ExchangeInterceptor implements ProxyInterceptor {
 
     long timeoutMs = route.upstream.responseTimeoutMs();
     Future<ProxyResponse> response = ctx.sendRequest();
+    if (replayable(client, exchange)) {
+      response = response.recover(failure -> {
+        if (exchange.ended() || exchange.responseNanos != 0 || !Outcomes.isStaleConnection(failure)
+            || exchange.clientGone()) {
+          return Future.failedFuture(failure);
+        }
+        route.meters.retried();
+        return ctx.sendRequest();
+      });
+    }
     long timer = exchange.armResponseTimeout(vertx, timeoutMs);
     return response.andThen(ar -> vertx.cancelTimer(timer)).recover(failure -> {
       int status = Outcomes.statusFor(failure);
@@ -149,6 +165,27 @@ final class ExchangeInterceptor implements ProxyInterceptor {
       out.putHeader("content-type", type);
     }
     return response.getBody().stream().pipeTo(out);
+  }
+
+  /**
+   * Safe to send again (RFC 9110 section 9.2.2): an idempotent method, or an Idempotency-Key, and
+   * no body, so nothing of the request is lost by sending it twice.
+   */
+  private static boolean replayable(HttpServerRequest client, Exchange exchange) {
+    if (exchange.admission != null && exchange.admission.hasBody()) {
+      return false;
+    }
+    switch (client.method().name()) {
+      case "GET":
+      case "HEAD":
+      case "OPTIONS":
+      case "TRACE":
+      case "PUT":
+      case "DELETE":
+        return true;
+      default:
+        return client.headers().contains("idempotency-key");
+    }
   }
 
   private static boolean requestHasBody(HttpServerRequest client) {

@@ -49,6 +49,18 @@ final class Outcomes {
     return statusFor(failure) == 504;
   }
 
+  /**
+   * A pooled connection that died under the request before any response byte: the upstream
+   * closed it while idle just as the request went out (the keep-alive race nginx and Go retry).
+   */
+  static boolean isStaleConnection(Throwable failure) {
+    Throwable t = rootOf(failure);
+    if (t instanceof HttpClosedException) {
+      return true;
+    }
+    return t instanceof java.io.IOException && t.getMessage() != null && t.getMessage().contains("Connection reset");
+  }
+
   static boolean isConnectFailure(Throwable failure) {
     return rootOf(failure) instanceof ConnectException;
   }

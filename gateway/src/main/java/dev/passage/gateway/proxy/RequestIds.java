@@ -2,7 +2,11 @@ package dev.passage.gateway.proxy;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Request ids: the client's {@code X-Request-Id} when it is sane, else 128 random bits in hex. */
+/**
+ * Request ids: the client's {@code X-Request-Id} when it is sane, else 128 random bits in hex. Sane
+ * means the characters of UUIDs, trace ids and base64 only: the id is copied into headers, logs and
+ * JSON bodies, where a quote, a backslash or a control byte would inject.
+ */
 final class RequestIds {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -16,8 +20,8 @@ final class RequestIds {
     }
     for (int i = 0; i < fromClient.length(); i++) {
       char c = fromClient.charAt(i);
-      // Visible ASCII only: the id is copied into headers and logs, where control bytes would inject.
-      if (c < 0x21 || c > 0x7e) {
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      if (!alnum && "-._~:+/=@".indexOf(c) < 0) {
         return generate();
       }
     }

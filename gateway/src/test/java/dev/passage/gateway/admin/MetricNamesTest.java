@@ -30,6 +30,7 @@ class MetricNamesTest {
     counter(registry, expected, MetricNames.REQUESTS, "passage_requests_total");
     counter(registry, expected, MetricNames.REQUESTS_REJECTED, "passage_requests_rejected_total");
     counter(registry, expected, MetricNames.CONNECTIONS_REFUSED, "passage_connections_refused_total");
+    counter(registry, expected, MetricNames.UPSTREAM_RETRIES, "passage_upstream_retries_total");
     Timer.builder(MetricNames.REQUEST_DURATION).tag(MetricNames.TAG_ROUTE, "r").publishPercentileHistogram()
         .register(registry).record(Duration.ofMillis(5));
     expected.put(MetricNames.REQUEST_DURATION, "passage_request_duration_seconds_bucket");

@@ -1,0 +1,199 @@
+package dev.passage.gateway.adversity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passage.gateway.support.RawClient;
+import dev.passage.gateway.support.RawResponse;
+import dev.passage.gateway.support.RunningGateway;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Records say what happened: a client that leaves is a client_abort whether it leaves during the
+ * upload or the download, never an upstream error; a hostile request id cannot break the gateway's
+ * JSON; a graceful stop lets a transfer in flight finish and records it.
+ */
+class TruthfulRecordsTest {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void clientsLeavingAtAnyStageAreRecordedAsClientAbort(@TempDir Path dir) throws Exception {
+    try (SlowUpstream up = new SlowUpstream(40, 50);
+        RunningGateway gw = start(up, dir, "10s")) {
+      List<String> ids = new ArrayList<>();
+      // Leaves after the response head, mid-download.
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        c.send("GET /download HTTP/1.1\r\nHost: h\r\nX-Request-Id: leaves-mid-download\r\n\r\n");
+        ids.add("leaves-mid-download");
+        Thread.sleep(150);
+      }
+      // Leaves mid-upload, with a reset.
+      Socket s = new Socket("127.0.0.1", gw.gateway.port());
+      s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: h\r\nX-Request-Id: leaves-mid-upload\r\n"
+          + "Content-Length: 100000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      Thread.sleep(150);
+      s.setSoLinger(true, 0);
+      s.close();
+      ids.add("leaves-mid-upload");
+      for (String id : ids) {
+        JsonNode rec = await(dir, id);
+        assertEquals("client_abort", rec.path("outcome").asText(), id + ": " + rec);
+      }
+    }
+  }
+
+  @Test
+  void aRequestIdThatWouldBreakJsonIsReplaced(@TempDir Path dir) throws Exception {
+    try (SlowUpstream up = new SlowUpstream(1, 0);
+        RunningGateway gw = start(up, dir, "1s");
+        RawClient c = RawClient.connect(gw.gateway.port())) {
+      RawResponse r = c.send("GET /nowhere HTTP/1.1\r\nHost: h\r\nX-Request-Id: a\"b\\c\r\n\r\n").read();
+      assertEquals(404, r.status());
+      String id = r.header("x-request-id");
+      assertNotEquals("a\"b\\c", id);
+      assertTrue(id.matches("[0-9a-f]{32}"), id);
+      assertEquals(id, JSON.readTree(r.bodyText()).path("request_id").asText(), "the body is valid JSON");
+      assertEquals("no_route", await(dir, id).path("reason").asText());
+    }
+  }
+
+  @Test
+  void aGracefulStopLetsATransferInFlightFinishAndRecordsIt(@TempDir Path dir) throws Exception {
+    try (SlowUpstream up = new SlowUpstream(20, 100)) {
+      RunningGateway gw = start(up, dir, "10s");
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        c.send("GET /download HTTP/1.1\r\nHost: h\r\nX-Request-Id: in-flight-at-stop\r\n\r\n");
+        Thread.sleep(300);
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> {
+          try {
+            gw.close();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        RawResponse r = c.read();
+        assertEquals(200, r.status());
+        assertEquals(20 * 1024, r.body().length, "the whole body, though the stop began after 300 ms of 2 s");
+        stopping.get(20, TimeUnit.SECONDS);
+      }
+      JsonNode rec = await(dir, "in-flight-at-stop");
+      assertEquals("ok", rec.path("outcome").asText(), rec.toString());
+    }
+  }
+
+  static RunningGateway start(SlowUpstream up, Path dir, String grace) throws Exception {
+    return RunningGateway.start("""
+        listen: 127.0.0.1:0
+        server: { shutdown_grace: "${GRACE}" }
+        routes:
+          - name: r
+            match: { path_prefix: /download }
+            upstream: { targets: ["${U}"] }
+          - name: u
+            match: { path_prefix: /upload }
+            upstream: { targets: ["${U}"] }
+        audit:
+          sinks: [{ type: file, path: "${AUDIT}" }]
+        """, Map.of("U", "http://127.0.0.1:" + up.port(), "AUDIT", dir.resolve("audit.jsonl").toString(),
+        "GRACE", grace));
+  }
+
+  static JsonNode await(Path dir, String id) throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    long end = System.currentTimeMillis() + 8000;
+    while (System.currentTimeMillis() < end) {
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file)) {
+          JsonNode rec = JSON.readTree(line);
+          if (id.equals(rec.path("id").asText())) {
+            return rec;
+          }
+        }
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("no record for " + id);
+  }
+
+  /** Answers every request with {@code chunks} chunks of 1 KiB, {@code gapMs} apart; reads uploads slowly. */
+  static final class SlowUpstream implements AutoCloseable {
+    final ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+
+    SlowUpstream(int chunks, long gapMs) throws Exception {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            Socket s = server.accept();
+            Thread c = new Thread(() -> serve(s, chunks, gapMs));
+            c.setDaemon(true);
+            c.start();
+          } catch (Exception closed) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private static void serve(Socket s, int chunks, long gapMs) {
+      try (s) {
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+          int b = in.read();
+          if (b < 0) {
+            return;
+          }
+          head.append((char) b);
+        }
+        if (head.toString().startsWith("POST")) {
+          // Never answers an upload: the client leaves first.
+          while (in.read() >= 0) {
+            Thread.sleep(10);
+          }
+          return;
+        }
+        OutputStream out = s.getOutputStream();
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+            + chunks * 1024 + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        byte[] chunk = new byte[1024];
+        for (int i = 0; i < chunks; i++) {
+          out.write(chunk);
+          out.flush();
+          Thread.sleep(gapMs);
+        }
+      } catch (Exception gone) {
+        // the gateway went away
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      server.close();
+    }
+  }
+}
