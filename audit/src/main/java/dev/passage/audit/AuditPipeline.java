@@ -61,6 +61,41 @@ public final class AuditPipeline {
   }
 
   /**
+   * Whether an exchange may start now: under BLOCK, the queue has a free slot for records waiting
+   * to be written (DROP, or after close: always). Nothing is reserved: the exchange's record is
+   * queued with {@link #submitAdmitted} when it ends, however long it lived, so a long-lived
+   * stream never holds admission for anyone.
+   */
+  public boolean hasRoom() {
+    return policy == QueueFullPolicy.DROP || queue.isClosed() || slots.anyFree();
+  }
+
+  /**
+   * Queues the record of an exchange let in by {@link #hasRoom()}. Under BLOCK it is accepted even
+   * past capacity: it was let in when there was room, and its record is the promise. The excess is
+   * bounded by the exchanges in flight (one per client connection, server.max_connections); new
+   * exchanges wait until the writer is back under capacity. DROP: as {@link #submit}.
+   */
+  public boolean submitAdmitted(PendingRecord record) {
+    Objects.requireNonNull(record, "record");
+    if (policy == QueueFullPolicy.DROP) {
+      return submit(record);
+    }
+    slots.takeAlways();
+    slots.accepted();
+    if (queue.offer(record)) {
+      return true;
+    }
+    slots.recordsDone(1);
+    if (loggedSubmitAfterClose.compareAndSet(false, true)) {
+      LOG.warn("audit record submitted after the pipeline was closed; it and any later ones are dropped");
+    }
+    dropped.incrementAndGet();
+    WriterLoop.release(record);
+    return false;
+  }
+
+  /**
    * BLOCK: reserves a slot for a record this caller will {@link #submit} (or {@link
    * #cancelReservation cancel}); false when none is free. DROP, or after close: true, reserving nothing.
    */

@@ -71,6 +71,11 @@ final class Slots {
   }
 
   /** Turns one reservation back into an unowned taken slot; false when none is held. */
+  /** Takes a slot even past capacity (a record whose exchange was admitted while there was room). */
+  void takeAlways() {
+    used.incrementAndGet();
+  }
+
   boolean takeReservation() {
     while (true) {
       int r = reserved.get();

@@ -164,6 +164,26 @@ class AuditPipelineTest {
   }
 
   @Test
+  void admittedRecordsAreNeverLostAndNewAdmissionsWaitUntilTheQueueHasRoomAgain() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    CountDownLatch gate = new CountDownLatch(1);
+    AuditPipeline pipeline = new AuditPipeline(List.of(TestSinks.gated(file, gate)), 2, QueueFullPolicy.BLOCK, SECOND);
+    // Five exchanges were let in while there was room; all end while the writer is held.
+    assertTrue(pipeline.hasRoom());
+    for (int i = 0; i < 5; i++) {
+      assertTrue(pipeline.submitAdmitted(TestRecord.ok("a" + i)), "an admitted exchange's record is always taken");
+    }
+    assertEquals(0, pipeline.dropped());
+    assertFalse(pipeline.hasRoom(), "past capacity: new exchanges wait");
+    gate.countDown();
+    assertTrue(eventually(() -> pipeline.written() == 5, 5_000), "written " + pipeline.written());
+    assertTrue(eventually(pipeline::hasRoom, 2_000));
+    assertEquals(0, pipeline.slotsInUse());
+    pipeline.close(SECOND);
+    assertEquals(List.of("a0", "a1", "a2", "a3", "a4"), TestSinks.ids(file));
+  }
+
+  @Test
   void releaseIsCalledExactlyOnceOnEveryPath() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     CountDownLatch gate = new CountDownLatch(1);

@@ -7,23 +7,28 @@ import java.util.List;
  *
  * @param budgetBytes  all kept body bytes of all in-flight exchanges together (default 64 MiB)
  * @param queueRecords records waiting for the sinks, at most (default 10000)
- * @param onQueueFull  {@code block} (default: new requests wait for room) or {@code drop} (counted)
+ * @param onQueueFull  {@code block} (default: new requests wait for room in the queue of records
+ *                     waiting to be written, at most {@code admissionTimeout}) or {@code drop} (counted)
  * @param sinks        where records go; none means no audit trail
  * @param drainTimeout on shutdown, how long to keep trying to write queued records (default 30s);
  *                     records still queued after it are counted as dropped and logged
+ * @param admissionTimeout under {@code block}, how long a new request waits for room before it is
+ *                     answered 503 (and recorded; default 5s)
+ * @param flushInterval lines are flushed (and fsynced) to the sinks at least this often (default 1s):
+ *                     the most a crash can lose
  * @param redact       redaction for every record, unrouted ones included; it adds to the built-in
  *                     lists and each route's {@code audit.redact} adds to it (a list can only grow,
  *                     so no route can switch a secret back on by accident)
  */
 public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
-    String drainTimeout, RedactConfig redact) {
+    String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval) {
 
-  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null);
+  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null);
 
   /** The config without global redaction lists (the built-in lists still apply). */
   public AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
       String drainTimeout) {
-    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null);
+    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null);
   }
 
   public AuditConfig {
@@ -33,5 +38,7 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
     sinks = sinks == null ? List.of() : List.copyOf(sinks);
     drainTimeout = drainTimeout == null ? "30s" : drainTimeout;
     redact = redact == null ? RedactConfig.DEFAULT : redact;
+    admissionTimeout = admissionTimeout == null ? "5s" : admissionTimeout;
+    flushInterval = flushInterval == null ? "1s" : flushInterval;
   }
 }

@@ -179,6 +179,8 @@ final class ConfigValidator {
       error("audit.on_queue_full", "expected block or drop");
     }
     duration("audit.drain_timeout", a.drainTimeout());
+    duration("audit.admission_timeout", a.admissionTimeout());
+    duration("audit.flush_interval", a.flushInterval());
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);

@@ -33,7 +33,8 @@ public enum RefusalReason {
   HEADER_TIMEOUT(408, "request header not received in time"),
   BODY_TIMEOUT(408, "request body not received in time"),
   BODY_TOO_LARGE(413, "request body too large"),
-  NO_ROUTE(404, "no route matches this request");
+  NO_ROUTE(404, "no route matches this request"),
+  AUDIT_BACKLOG(503, "audit trail saturated; retry later");
 
   private final int status;
   private final String message;

@@ -6,6 +6,7 @@ import dev.passage.audit.JsonlFileSink;
 import dev.passage.audit.QueueFullPolicy;
 import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.config.AuditConfig;
+import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.RedactConfig;
 import dev.passage.gateway.config.SinkConfig;
 import io.vertx.core.Context;
@@ -30,8 +31,10 @@ final class AuditTrail {
   /** The operator's global redaction lists, which every route's lists extend. */
   final RedactConfig redact;
   private final boolean blocking;
+  private final long admissionTimeoutMs;
 
-  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, RedactConfig redact) {
+  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, RedactConfig redact, long admissionTimeoutMs) {
+    this.admissionTimeoutMs = admissionTimeoutMs;
     this.budget = budget;
     this.pipeline = pipeline;
     this.redact = redact;
@@ -49,31 +52,65 @@ final class AuditTrail {
       sinks.add(new JsonlFileSink(Path.of(s.path()), s.maxFileBytes(), s.maxFiles()));
     }
     QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
-    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Duration.ofSeconds(1));
-    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, config.redact());
+    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Durations.parse(config.flushInterval()));
+    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, config.redact(),
+        Durations.parse(config.admissionTimeout()).toMillis());
   }
 
-  /** Runs {@code proceed} once the exchange may start: at once, or when a record slot frees up. */
-  void admit(Exchange exchange, Runnable proceed) {
-    if (!blocking || pipeline.tryReserve()) {
-      exchange.auditReserved = blocking;
+  /**
+   * Runs {@code proceed} once the exchange may start: at once, or when the queue of records waiting
+   * to be written has room again. Under {@code block} nothing is held for the exchange's life; a
+   * request that finds no room waits, paused, at most {@code audit.admission_timeout}, then gets
+   * 503 and a record ({@code audit_backlog}).
+   */
+  void admit(Exchange exchange, Runnable proceed, Runnable refuse) {
+    if (!blocking || pipeline.hasRoom()) {
       proceed.run();
       return;
     }
     // Paused, the request's bytes wait in the socket; the proxy resumes it when it pipes the body.
     exchange.request.pause();
+    Vertx vertx = Vertx.currentContext().owner();
     Context context = Vertx.currentContext();
-    pipeline.whenSlotFree(() -> context.runOnContext(v -> admit(exchange, () -> {
+    boolean[] settled = {false};
+    long timer = vertx.setTimer(admissionTimeoutMs, id -> {
+      if (!settled[0]) {
+        settled[0] = true;
+        exchange.request.resume();
+        refuse.run();
+      }
+    });
+    waitForRoom(exchange, context, () -> {
+      if (settled[0]) {
+        return;
+      }
+      settled[0] = true;
+      vertx.cancelTimer(timer);
       if (exchange.request.response().closed()) {
-        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away while waiting for an audit slot");
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away while waiting for room in the audit queue");
       } else {
         proceed.run();
       }
-    })));
+    });
+  }
+
+  private void waitForRoom(Exchange exchange, Context context, Runnable admitted) {
+    pipeline.whenSlotFree(() -> context.runOnContext(v -> {
+      if (pipeline.hasRoom()) {
+        admitted.run();
+      } else {
+        waitForRoom(exchange, context, admitted);
+      }
+    }));
+  }
+
+  /** Whether new exchanges are let in at once (readiness: saturated when not). */
+  boolean hasRoom() {
+    return pipeline.hasRoom();
   }
 
   void record(Exchange exchange, RouteAudit audit) {
-    pipeline.submit(new ExchangeRecord(exchange, audit));
+    pipeline.submitAdmitted(new ExchangeRecord(exchange, audit));
   }
 
   void close(Duration timeout) {

@@ -39,8 +39,6 @@ final class Exchange {
   boolean clientClosed;
   /** The audit policy of this exchange, or null when no record is written. */
   RouteAudit audit;
-  /** Whether a record slot is held for this exchange (the block policy). */
-  boolean auditReserved;
   BodyTee requestTee;
   BodyTee responseTee;
   /** Whether the response is a server-sent event stream (counted as an active stream until it ends). */

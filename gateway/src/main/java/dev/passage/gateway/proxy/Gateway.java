@@ -126,6 +126,9 @@ public final class Gateway {
     if (trail != null) {
       checks.add(ReadinessCheck.of("audit_sinks", trail.pipeline::isAccepting,
           () -> trail.pipeline.isAccepting() ? "accepting" : "not accepting records (closed or failing)"));
+      checks.add(ReadinessCheck.of("audit_queue", trail::hasRoom,
+          () -> trail.hasRoom() ? "room for new exchanges"
+              : "saturated: " + trail.pipeline.queued() + " records waiting, new requests wait up to audit.admission_timeout"));
     }
     String listen = config.admin().listen();
     AdminSettings settings = new AdminSettings(config.admin().token(), config.admin().publicMetrics());

@@ -150,6 +150,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
       return;
     }
     exchange.audit = audit;
-    trail.admit(exchange, proceed);
+    trail.admit(exchange, proceed, () -> {
+      // No room in time: the answer and its record go out at once (the record past capacity).
+      ErrorResponses.send(exchange.request, RefusalReason.AUDIT_BACKLOG.status(), RefusalReason.AUDIT_BACKLOG.message(),
+          exchange.id, true);
+      exchange.responseHeaders = exchange.request.response().headers();
+      exchange.endRefused(RefusalReason.AUDIT_BACKLOG);
+    });
   }
 }

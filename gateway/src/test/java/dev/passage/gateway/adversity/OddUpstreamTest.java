@@ -47,6 +47,7 @@ class OddUpstreamTest {
         audit:
           queue_records: 5
           on_queue_full: block
+          flush_interval: 50ms
           sinks: [{ type: file, path: "${AUDIT}" }]
         """, Map.of("U", upstream.url(), "AUDIT", dir.resolve("audit.jsonl").toString()));
   }

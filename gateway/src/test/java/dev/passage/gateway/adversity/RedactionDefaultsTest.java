@@ -44,6 +44,7 @@ class RedactionDefaultsTest {
             upstream: { targets: ["${U}"] }
         audit:
           redact: { headers: [x-internal-secret] }
+          flush_interval: 50ms
           sinks: [{ type: file, path: "${AUDIT}" }]
         """, Map.of("U", upstream.url(), "AUDIT", dir.resolve("audit.jsonl").toString()));
   }

@@ -64,6 +64,7 @@ class MalformedRequestTest {
             match: { path_prefix: / }
             upstream: { targets: ["${U}"] }
         audit:
+          flush_interval: 50ms
           sinks: [{ type: file, path: "${AUDIT}" }]
         """, Map.of("U", upstream.url(), "AUDIT", auditPath.toString()));
     audit = new AuditFile(auditPath);
