@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param requestUri      request target as received (after query redaction); never null
  * @param requestHeaders  lowercase name to values in arrival order; never null, may be empty
  * @param requestBody     the request body, or null when the request had none captured
- * @param responseStatus  status sent to the client (100..599), or null when none was sent
+ * @param responseStatus  status sent to the client (100..999: a three-digit code, as received even
+ *                        outside the registered 1xx-5xx), or null when none was sent
  * @param responseHeaders headers sent to the client, or null when no response was sent
  * @param responseBody    the response body, or null when no response body was seen
  * @param upstreamTarget  the upstream URL the request went to, or null when none was tried
@@ -72,8 +73,8 @@ public record AuditRecord(
     if (durationMs < 0) {
       throw new IllegalArgumentException("durationMs must be >= 0, got " + durationMs);
     }
-    if (responseStatus != null && (responseStatus < 100 || responseStatus > 599)) {
-      throw new IllegalArgumentException("responseStatus must be 100..599, got " + responseStatus);
+    if (responseStatus != null && (responseStatus < 100 || responseStatus > 999)) {
+      throw new IllegalArgumentException("responseStatus must be 100..999, got " + responseStatus);
     }
     if (upstreamTtfbMs != null && upstreamTtfbMs < 0) {
       throw new IllegalArgumentException("upstreamTtfbMs must be >= 0, got " + upstreamTtfbMs);

@@ -31,6 +31,7 @@ public final class Admission {
   private RefusalReason bodyRefusal;
   private BodyRefusalListener listener;
   private boolean taken;
+  private long bodyProgressNanos = System.nanoTime();
 
   private Admission(RefusalReason refusal, String method, String target, List<HeaderField> fields,
       boolean asteriskOptions, boolean expectContinue, boolean hasBody, FrontDoorHandler owner) {
@@ -91,6 +92,18 @@ public final class Admission {
   /** The request announced a body (Content-Length above 0 or chunked). */
   public boolean hasBody() {
     return hasBody;
+  }
+
+  /**
+   * When the request last made progress: its last body bytes arrived, or its body ended (then it
+   * stays put). A response timeout counts from here.
+   */
+  public long bodyProgressNanos() {
+    return bodyProgressNanos;
+  }
+
+  void bodyProgress(long nanos) {
+    bodyProgressNanos = nanos;
   }
 
   /** The route's body limit; a body that grows past it is refused with 413 as it streams. */

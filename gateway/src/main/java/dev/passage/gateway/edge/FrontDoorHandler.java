@@ -182,6 +182,7 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     lastBodyReadNanos = System.nanoTime();
+    current.bodyProgress(lastBodyReadNanos);
     ctx.fireChannelRead(data.readRetainedSlice(n));
     if (remaining == 0) {
       bodyEnded();
@@ -204,6 +205,7 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     lastBodyReadNanos = System.nanoTime();
+    current.bodyProgress(lastBodyReadNanos);
     if (out != null) {
       ctx.fireChannelRead(out);
     }

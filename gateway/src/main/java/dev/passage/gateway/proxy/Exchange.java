@@ -50,6 +50,7 @@ final class Exchange {
   Admission admission;
   /** Why the gateway refused this request, when it did. */
   RefusalReason refusal;
+  private long responseTimer = -1;
   private Outcome outcome;
   private String error;
   private long endNanos;
@@ -82,15 +83,35 @@ final class Exchange {
   }
 
   /**
-   * Resets the upstream request when no response headers arrived within {@code timeoutMs} (the
-   * failure then reaches the exchange as a 504); returns the timer id to cancel once they did.
+   * Resets the upstream request when no response headers arrived within {@code timeoutMs} of the
+   * end of the request body (the failure then reaches the exchange as a 504): a slow upload is not
+   * a slow upstream. While the body is still streaming, the same time without any body progress
+   * (an upstream that stopped reading it) is the upstream's fault too. Cancel with
+   * {@link #cancelResponseTimeout}.
    */
-  long armResponseTimeout(Vertx vertx, long timeoutMs) {
-    return vertx.setTimer(timeoutMs, id -> {
-      if (upstreamRequest != null && responseNanos == 0) {
-        upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
-      }
-    });
+  void armResponseTimeout(Vertx vertx, long timeoutMs) {
+    responseTimer = vertx.setTimer(timeoutMs, id -> checkResponseTimeout(vertx, timeoutMs));
+  }
+
+  void cancelResponseTimeout(Vertx vertx) {
+    if (responseTimer >= 0) {
+      vertx.cancelTimer(responseTimer);
+      responseTimer = -1;
+    }
+  }
+
+  private void checkResponseTimeout(Vertx vertx, long timeoutMs) {
+    responseTimer = -1;
+    if (upstreamRequest == null || responseNanos != 0 || ended()) {
+      return;
+    }
+    long since = admission == null ? Long.MAX_VALUE : System.nanoTime() - admission.bodyProgressNanos();
+    long remaining = timeoutMs - since / 1_000_000;
+    if (remaining > 0) {
+      responseTimer = vertx.setTimer(remaining, id -> checkResponseTimeout(vertx, timeoutMs));
+    } else {
+      upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
+    }
   }
 
   boolean ended() {

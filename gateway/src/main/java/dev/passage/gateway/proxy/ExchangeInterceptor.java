@@ -71,8 +71,8 @@ final class ExchangeInterceptor implements ProxyInterceptor {
         return ctx.sendRequest();
       });
     }
-    long timer = exchange.armResponseTimeout(vertx, timeoutMs);
-    return response.andThen(ar -> vertx.cancelTimer(timer)).recover(failure -> {
+    exchange.armResponseTimeout(vertx, timeoutMs);
+    return response.andThen(ar -> exchange.cancelResponseTimeout(vertx)).recover(failure -> {
       int status = Outcomes.statusFor(failure);
       boolean clientGone = exchange.clientGone();
       Exchange.Outcome outcome = clientGone ? Exchange.Outcome.CLIENT_ABORT
@@ -91,6 +91,10 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     Exchange exchange = ctx.get(EXCHANGE, Exchange.class);
     ProxyResponse response = ctx.response();
     HttpServerRequest client = ctx.request().proxiedRequest();
+    List<String> cacheControl = response.headers().getAll(UpstreamResponseFraming.HIDDEN_CACHE_CONTROL);
+    if (!cacheControl.isEmpty()) {
+      response.headers().remove(UpstreamResponseFraming.HIDDEN_CACHE_CONTROL).set("cache-control", cacheControl);
+    }
     if (client.response().ended() || client.response().closed()) {
       // The gateway already answered (a refused body) or the client left: nothing to send.
       response.release();

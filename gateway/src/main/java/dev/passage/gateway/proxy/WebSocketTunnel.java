@@ -30,7 +30,7 @@ final class WebSocketTunnel {
     long timeoutMs = route.upstream.responseTimeoutMs();
     // The same bound as for any response: an upstream that takes the connection and never answers
     // the upgrade must not hold the client, a target slot and an audit slot forever.
-    long timer = exchange.armResponseTimeout(vertx, timeoutMs);
+    exchange.armResponseTimeout(vertx, timeoutMs);
     route.upstream.openTunnel(exchange, route.upstreamUri(request.uri()))
         .compose(upstream -> {
           exchange.upstreamRequest = upstream;
@@ -38,7 +38,7 @@ final class WebSocketTunnel {
           copyUpgradeHeaders(request, upstream, exchange);
           return upstream.connect();
         })
-        .andThen(ar -> vertx.cancelTimer(timer))
+        .andThen(ar -> exchange.cancelResponseTimeout(vertx))
         .onComplete(ar -> {
           if (ar.failed()) {
             int status = Outcomes.statusFor(ar.cause());

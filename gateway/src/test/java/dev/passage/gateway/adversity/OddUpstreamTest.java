@@ -64,7 +64,18 @@ class OddUpstreamTest {
     String path = line.split(" ")[1];
     String head;
     String body = "5\r\nhello\r\n0\r\n\r\n";
-    if (path.startsWith("/te/")) {
+    if (path.equals("/cc/expires-zero")) {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: public\r\nExpires: 0\r\n"
+          + "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 5\r\n\r\n";
+      body = "plain";
+    } else if (path.equals("/cc/max-age-fraction")) {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: public, max-age=1.5\r\n"
+          + "Content-Length: 5\r\n\r\n";
+      body = "plain";
+    } else if (path.equals("/status/999")) {
+      head = "HTTP/1.1 999 Odd\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n";
+      body = "plain";
+    } else if (path.startsWith("/te/")) {
       String coding = path.substring(4).replace("%20", " ");
       head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + coding + "\r\n\r\n";
     } else {
@@ -111,6 +122,35 @@ class OddUpstreamTest {
       assertEquals("ok", rec.path("outcome").asText());
     }
   }
+
+  @Test
+  void cacheHeadersTheLibraryCannotParsePassAsSentInsteadOfFailingTheExchange() throws Exception {
+    for (String path : new String[] {"/cc/expires-zero", "/cc/max-age-fraction"}) {
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        RawResponse r = c.send("GET " + path + " HTTP/1.1\r\nHost: h\r\n\r\n").read();
+        assertEquals(200, r.status(), path + ": " + r);
+        assertEquals("plain", r.bodyText());
+        assertEquals(path.endsWith("zero") ? "public" : "public, max-age=1.5", r.header("cache-control"));
+        assertNull(r.header(UPSTREAM_HIDDEN), "the private name never leaves the gateway");
+        JsonNode rec = awaitRecord(r.header("x-request-id"));
+        assertEquals("ok", rec.path("outcome").asText());
+        assertEquals(r.header("cache-control"), rec.path("response").path("headers").path("cache-control").asText());
+      }
+    }
+  }
+
+  @Test
+  void aStatusOutsideTheRegisteredRangeIsRelayedAndRecordedAsReceived() throws Exception {
+    try (RawClient c = RawClient.connect(gw.gateway.port())) {
+      RawResponse r = c.send("GET /status/999 HTTP/1.1\r\nHost: h\r\n\r\n").read();
+      assertEquals(999, r.status());
+      JsonNode rec = awaitRecord(r.header("x-request-id"));
+      assertNotNull(rec, "the record is not lost");
+      assertEquals(999, rec.path("response").path("status").asInt());
+    }
+  }
+
+  static final String UPSTREAM_HIDDEN = "x-passage-hidden-cache-control";
 
   static JsonNode awaitRecord(String id) throws Exception {
     Path file = dir.resolve("audit.jsonl");
