@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,8 +24,8 @@ final class Balancer {
     this.strategy = strategy;
   }
 
-  /** Picks a target not in {@code tried} (a bit set of indexes), or -1 when all were tried. */
-  int pick(long triedMask) {
+  /** Picks a target whose index is not set in {@code tried} (null: none tried), or -1 when all were tried. */
+  int pick(BitSet tried) {
     long now = System.nanoTime();
     int n = targets.size();
     int best = -1;
@@ -32,7 +33,7 @@ final class Balancer {
     int start = Math.floorMod(next.getAndIncrement(), n);
     for (int k = 0; k < n; k++) {
       int i = (start + k) % n;
-      if ((triedMask & (1L << i)) != 0) {
+      if (tried != null && tried.get(i)) {
         continue;
       }
       Target t = targets.get(i);

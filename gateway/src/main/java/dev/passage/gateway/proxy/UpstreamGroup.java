@@ -14,6 +14,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -95,18 +96,18 @@ final class UpstreamGroup {
   /** Opens a request to a chosen target, moving to the next target when one refuses. */
   Future<HttpClientRequest> open(Exchange exchange, HttpMethod method, String uri) {
     Promise<HttpClientRequest> promise = Promise.promise();
-    attempt(client, exchange, method, uri, 0L, promise);
+    attempt(client, exchange, method, uri, null, promise);
     return promise.future();
   }
 
   /** Like {@link #open}, on the tunnel pool (upstream.max_websockets per target). */
   Future<HttpClientRequest> openTunnel(Exchange exchange, String uri) {
     Promise<HttpClientRequest> promise = Promise.promise();
-    attempt(tunnelClient, exchange, HttpMethod.GET, uri, 0L, promise);
+    attempt(tunnelClient, exchange, HttpMethod.GET, uri, null, promise);
     return promise.future();
   }
 
-  private void attempt(HttpClient client, Exchange exchange, HttpMethod method, String uri, long tried,
+  private void attempt(HttpClient client, Exchange exchange, HttpMethod method, String uri, BitSet tried,
       Promise<HttpClientRequest> promise) {
     int index = balancer.pick(tried);
     if (index < 0) {
@@ -137,7 +138,9 @@ final class UpstreamGroup {
       }
       if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
         target.skipFor(backoffNanos);
-        attempt(client, exchange, method, uri, tried | (1L << index), promise);
+        BitSet now = tried == null ? new BitSet(balancer.size()) : tried;
+        now.set(index);
+        attempt(client, exchange, method, uri, now, promise);
       } else {
         promise.fail(ar.cause());
       }
