@@ -1,6 +1,8 @@
 package dev.passage.gateway.admin;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -29,7 +31,17 @@ final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
+    // ProcessorMetrics' system.cpu.count and process.cpu.time (in ns) break Prometheus naming rules
+    // (promtool check metrics); the CPU time is exposed under its standard name instead.
+    registry.config().meterFilter(MeterFilter.deny(id ->
+        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
     new ProcessorMetrics().bindTo(registry);
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      FunctionCounter.builder("process.cpu", (com.sun.management.OperatingSystemMXBean) os,
+              b -> b.getProcessCpuTime() / 1e9)
+          .baseUnit("seconds").description("CPU time used by the process").register(registry);
+    }
 
     Gauge.builder(MetricNames.PROCESS_RESIDENT_MEMORY, () -> ProcStatus.field("VmRSS"))
         .description("resident set size (VmRSS), -1 off Linux").register(registry);
@@ -47,7 +59,7 @@ final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
     if (direct != null) {
       Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS_USED, direct, BufferPoolMXBean::getMemoryUsed)
           .strongReference(true).description("memory used by the JVM's direct ByteBuffers").register(registry);
-      Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS_COUNT, direct, BufferPoolMXBean::getCount)
+      Gauge.builder(MetricNames.JVM_DIRECT_BUFFERS, direct, BufferPoolMXBean::getCount)
           .strongReference(true).description("number of live direct ByteBuffers").register(registry);
     }
   }

@@ -89,6 +89,6 @@ public final class MetricNames {
   public static final String NETTY_ALLOCATOR_USED_HEAP = "passage.netty.allocator.used.heap.bytes";
   /** Gauge {@code passage_jvm_direct_buffers_used_bytes}: the JVM's "direct" buffer pool. */
   public static final String JVM_DIRECT_BUFFERS_USED = "passage.jvm.direct.buffers.used.bytes";
-  /** Gauge {@code passage_jvm_direct_buffers_count}: the JVM's "direct" buffer pool. */
-  public static final String JVM_DIRECT_BUFFERS_COUNT = "passage.jvm.direct.buffers.count";
+  /** Gauge {@code passage_jvm_direct_buffers}: live buffers in the JVM's "direct" pool (no _count suffix: promtool). */
+  public static final String JVM_DIRECT_BUFFERS = "passage.jvm.direct.buffers";
 }

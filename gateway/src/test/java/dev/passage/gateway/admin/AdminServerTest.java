@@ -78,7 +78,7 @@ class AdminServerTest {
           "jvm_classes_loaded_classes ", "process_cpu_usage ", "passage_process_resident_memory_bytes ",
           "passage_process_virtual_memory_bytes ", "passage_netty_allocator_used_direct_bytes ",
           "passage_netty_allocator_used_heap_bytes ", "passage_jvm_direct_buffers_used_bytes ",
-          "passage_jvm_direct_buffers_count ")) {
+          "passage_jvm_direct_buffers ")) {
         assertTrue(scrape.body().contains("\n" + name), name + " missing from\n" + scrape.body());
       }
       double rss = Double.parseDouble(admin.scrapedValue("passage_process_resident_memory_bytes"));

@@ -62,7 +62,7 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.NETTY_ALLOCATOR_USED_DIRECT, "passage_netty_allocator_used_direct_bytes");
     gauge(registry, expected, MetricNames.NETTY_ALLOCATOR_USED_HEAP, "passage_netty_allocator_used_heap_bytes");
     gauge(registry, expected, MetricNames.JVM_DIRECT_BUFFERS_USED, "passage_jvm_direct_buffers_used_bytes");
-    gauge(registry, expected, MetricNames.JVM_DIRECT_BUFFERS_COUNT, "passage_jvm_direct_buffers_count");
+    gauge(registry, expected, MetricNames.JVM_DIRECT_BUFFERS, "passage_jvm_direct_buffers");
 
     assertEquals(meterNameConstants(), new TreeSet<>(expected.keySet()), "every name in MetricNames is checked here");
     String scrape = registry.scrape();
