@@ -14,7 +14,7 @@ import java.util.Objects;
 /**
  * One audit record: one HTTP exchange, written as one JSON line (field names in docs/audit-record.md).
  *
- * @param id              request id; never null
+ * @param id              the record's own id, made by the gateway (unique; never null)
  * @param ts              exchange start; kept at millisecond precision because that is what is written
  * @param durationMs      exchange start to last byte sent (or abort), >= 0
  * @param route           name of the matched route, or null when no route matched
@@ -33,6 +33,8 @@ import java.util.Objects;
  * @param error           what went wrong, or null
  * @param reason          for {@code rejected}: why the gateway refused the request, a stable code
  *                        (the {@code reason} label of passage_requests_rejected_total); null otherwise
+ * @param requestId       the request id the exchange carried (X-Request-Id upstream and back): the
+ *                        client's when it sent a usable one, else {@code id}; null in older records
  */
 public record AuditRecord(
     String id,
@@ -51,7 +53,8 @@ public record AuditRecord(
     Long upstreamTtfbMs,
     Outcome outcome,
     String error,
-    String reason) {
+    String reason,
+    String requestId) {
 
   /** A record without a refusal reason (every outcome but {@code rejected}). */
   public AuditRecord(String id, Instant ts, long durationMs, String route, String clientIp, String requestMethod,
@@ -59,7 +62,7 @@ public record AuditRecord(
       Map<String, List<String>> responseHeaders, RenderedBody responseBody, String upstreamTarget, Long upstreamTtfbMs,
       Outcome outcome, String error) {
     this(id, ts, durationMs, route, clientIp, requestMethod, requestUri, requestHeaders, requestBody, responseStatus,
-        responseHeaders, responseBody, upstreamTarget, upstreamTtfbMs, outcome, error, null);
+        responseHeaders, responseBody, upstreamTarget, upstreamTtfbMs, outcome, error, null, null);
   }
 
   public AuditRecord {

@@ -38,6 +38,7 @@ public final class AuditRecordJson {
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("id", r.id());
+      g.writeStringField("request_id", r.requestId());
       g.writeStringField("ts", TS.format(r.ts()));
       g.writeNumberField("duration_ms", r.durationMs());
       g.writeStringField("route", r.route());
@@ -112,7 +113,8 @@ public final class AuditRecordJson {
           number(upstream, "ttfb_ms"),
           Outcome.fromWireName(text(root, "outcome")),
           text(root, "error"),
-          text(root, "reason"));
+          text(root, "reason"),
+          text(root, "request_id"));
     } catch (NullPointerException | ArithmeticException e) {
       throw new IllegalArgumentException("invalid record: " + e.getMessage(), e);
     }

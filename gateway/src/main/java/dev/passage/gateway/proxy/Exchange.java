@@ -22,7 +22,10 @@ final class Exchange {
     void ended(Exchange exchange);
   }
 
+  /** The request id that travels: the client's X-Request-Id when sane, else {@link #recordId}. */
   final String id;
+  /** The gateway's own id for the record, never chosen by a client, so records cannot collide. */
+  final String recordId;
   final long startEpochMillis;
   final long startNanos;
   final HttpServerRequest request;
@@ -57,6 +60,7 @@ final class Exchange {
 
   Exchange(String id, HttpServerRequest request, ProxyRoute route, boolean websocket, Listener listener) {
     this.id = id;
+    this.recordId = id.equals(request.getHeader(ForwardingHeaders.REQUEST_ID)) ? RequestIds.generate() : id;
     this.startEpochMillis = System.currentTimeMillis();
     this.startNanos = System.nanoTime();
     this.request = request;
@@ -141,6 +145,19 @@ final class Exchange {
    */
   boolean clientGone() {
     return clientClosed || request.response().closed() || FrontDoor.clientGone(request.connection());
+  }
+
+  /**
+   * The gateway answered by itself: the record shows what the client got, headers and body (the
+   * body through the same tee, digest and budget as any other), not nulls.
+   */
+  void answeredLocally(MultiMap headers, String body) {
+    responseHeaders = headers;
+    if (audit != null && body != null) {
+      byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      responseTee = audit.localAnswerTee(headers);
+      responseTee.accept(java.nio.ByteBuffer.wrap(bytes));
+    }
   }
 
   /** Ends the exchange as refused: the one mapping from a refusal to status, outcome and reason. */

@@ -1,6 +1,7 @@
 package dev.passage.gateway.proxy;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -77,11 +78,19 @@ final class ExchangeInterceptor implements ProxyInterceptor {
       boolean clientGone = exchange.clientGone();
       Exchange.Outcome outcome = clientGone ? Exchange.Outcome.CLIENT_ABORT
           : status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR;
+      String body = ErrorResponses.body(status, ErrorResponses.messageFor(status), exchange.id);
+      if (!clientGone) {
+        // What the library will send for this error response (it adds Date and Content-Length).
+        exchange.answeredLocally(MultiMap.caseInsensitiveMultiMap()
+            .add("content-type", "application/json")
+            .add("content-length", Integer.toString(body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length))
+            .add(ForwardingHeaders.REQUEST_ID, exchange.id), body);
+      }
       exchange.end(outcome, clientGone ? 0 : status, Outcomes.describe(failure));
       ProxyResponse error = request.release().response()
           .setStatusCode(status)
           .putHeader("content-type", "application/json")
-          .setBody(jsonBody(status, exchange.id));
+          .setBody(Body.body(Buffer.buffer(body), MediaType.APPLICATION_JSON));
       return Future.succeededFuture(error);
     });
   }
@@ -200,10 +209,6 @@ final class ExchangeInterceptor implements ProxyInterceptor {
   /** RFC 9110: HEAD responses and 1xx, 204 and 304 have no content. */
   private static boolean responseHasBody(String method, int status) {
     return !method.equals("HEAD") && status >= 200 && status != 204 && status != 304;
-  }
-
-  private static Body jsonBody(int status, String requestId) {
-    return Body.body(Buffer.buffer(ErrorResponses.body(status, ErrorResponses.messageFor(status), requestId)), MediaType.APPLICATION_JSON);
   }
 
   private void applyHostHeader(ProxyRequest request, HttpServerRequest client) {

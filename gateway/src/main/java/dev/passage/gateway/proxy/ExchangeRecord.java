@@ -17,6 +17,7 @@ import java.util.Map;
 final class ExchangeRecord implements PendingRecord {
 
   private final String id;
+  private final String requestId;
   private final long startEpochMillis;
   private final long durationMs;
   private final String route;
@@ -36,7 +37,8 @@ final class ExchangeRecord implements PendingRecord {
   private final String reason;
 
   ExchangeRecord(Exchange e, RouteAudit audit) {
-    this.id = e.id;
+    this.id = e.recordId;
+    this.requestId = e.id;
     this.startEpochMillis = e.startEpochMillis;
     this.durationMs = e.durationNanos() / 1_000_000;
     this.route = e.route == null ? null : e.route.name;
@@ -68,7 +70,7 @@ final class ExchangeRecord implements PendingRecord {
     return new AuditRecord(id, Instant.ofEpochMilli(startEpochMillis), durationMs, route, clientIp, method,
         audit.redaction.uri(uri), AuditRecord.headers(redacted(requestHeaders)), body(requestBody), status,
         responseHeaders == null ? null : AuditRecord.headers(redacted(responseHeaders)), body(responseBody),
-        target, ttfbMs, outcome, error, reason);
+        target, ttfbMs, outcome, error, reason, requestId);
   }
 
   /** When decoding or redaction fails, the exchange is still recorded, without bodies. */
@@ -77,7 +79,7 @@ final class ExchangeRecord implements PendingRecord {
     return new AuditRecord(id, Instant.ofEpochMilli(startEpochMillis), durationMs, route, clientIp, method,
         audit.redaction.uri(uri), AuditRecord.headers(redacted(requestHeaders)), null, status,
         responseHeaders == null ? null : AuditRecord.headers(redacted(responseHeaders)), null,
-        target, ttfbMs, outcome, "audit render failed: " + renderFailure.getClass().getSimpleName(), reason);
+        target, ttfbMs, outcome, "audit render failed: " + renderFailure.getClass().getSimpleName(), reason, requestId);
   }
 
   @Override

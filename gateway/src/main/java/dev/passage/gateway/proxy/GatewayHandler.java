@@ -113,8 +113,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     if (exchange.ended()) {
       return false;
     }
+    String body = ErrorResponses.prepare(exchange.request, reason.status(), reason.message(), exchange.id, true);
+    if (body != null) {
+      exchange.answeredLocally(exchange.request.response().headers(), body);
+    }
     exchange.endRefused(reason);
-    ErrorResponses.send(exchange.request, reason.status(), reason.message(), exchange.id, true);
+    ErrorResponses.finish(exchange.request, body, true);
     if (exchange.upstreamRequest != null) {
       exchange.upstreamRequest.reset(0, new IllegalStateException("client request refused: " + reason.wireName()));
     }
@@ -127,9 +131,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     exchange.admission = admission;
     RouteAudit audit = route != null ? route.audit : trail == null ? null : trail.unrouted;
     admit(exchange, audit, () -> {
-      ErrorResponses.send(request, reason.status(), reason.message(), id, close);
-      exchange.responseHeaders = request.response().headers();
+      String body = ErrorResponses.prepare(request, reason.status(), reason.message(), id, close);
+      exchange.answeredLocally(request.response().headers(), body);
       exchange.endRefused(reason);
+      ErrorResponses.finish(request, body, close);
     });
   }
 
@@ -139,7 +144,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     admit(exchange, trail == null ? null : trail.unrouted, () -> {
       request.response().putHeader("allow", ALLOW).putHeader("content-length", "0")
           .putHeader("date", HttpDates.now()).putHeader(ForwardingHeaders.REQUEST_ID, id).end();
-      exchange.responseHeaders = request.response().headers();
+      exchange.answeredLocally(request.response().headers(), "");
       exchange.end(Exchange.Outcome.OK, 200, null);
     });
   }
@@ -152,10 +157,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     exchange.audit = audit;
     trail.admit(exchange, proceed, () -> {
       // No room in time: the answer and its record go out at once (the record past capacity).
-      ErrorResponses.send(exchange.request, RefusalReason.AUDIT_BACKLOG.status(), RefusalReason.AUDIT_BACKLOG.message(),
-          exchange.id, true);
-      exchange.responseHeaders = exchange.request.response().headers();
+      String body = ErrorResponses.prepare(exchange.request, RefusalReason.AUDIT_BACKLOG.status(),
+          RefusalReason.AUDIT_BACKLOG.message(), exchange.id, true);
+      exchange.answeredLocally(exchange.request.response().headers(), body);
       exchange.endRefused(RefusalReason.AUDIT_BACKLOG);
+      ErrorResponses.finish(exchange.request, body, true);
     });
   }
 }

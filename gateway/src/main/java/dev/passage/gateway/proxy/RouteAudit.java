@@ -17,6 +17,9 @@ import java.util.Set;
 /** What the audit trail keeps of one route's exchanges: the per-route capture and redaction policy. */
 final class RouteAudit {
 
+  /** The gateway's own answers are short JSON without secrets: always kept, up to this much. */
+  static final int LOCAL_ANSWER_BYTES = 4096;
+
   final boolean enabled;
   final Redaction redaction;
   final BodyRenderer renderer;
@@ -33,7 +36,7 @@ final class RouteAudit {
     this.maxBodyBytes = config.maxBodyBytes();
     this.policy = config.keepContentTypes() == null ? ContentPolicy.defaults() : ContentPolicy.keeping(config.keepContentTypes());
     this.redaction = new Redaction(rules(global, config.redact()));
-    this.renderer = new BodyRenderer(redaction.rules(), maxBodyBytes);
+    this.renderer = new BodyRenderer(redaction.rules(), Math.max(maxBodyBytes, LOCAL_ANSWER_BYTES));
     this.budget = budget;
   }
 
@@ -48,6 +51,12 @@ final class RouteAudit {
 
   BodyTee responseTee(MultiMap headers, boolean hasBody) {
     return tee(responseBody, headers, hasBody);
+  }
+
+  /** A tee for an answer the gateway wrote itself: kept whatever the route keeps of upstream bodies. */
+  BodyTee localAnswerTee(MultiMap headers) {
+    return BodyTee.keeping(budget, LOCAL_ANSWER_BYTES, contentLength(headers), headers.get("content-type"),
+        headers.get("content-encoding"));
   }
 
   static BodyTee websocketTee() {

@@ -42,10 +42,11 @@ final class WebSocketTunnel {
         .onComplete(ar -> {
           if (ar.failed()) {
             int status = Outcomes.statusFor(ar.cause());
-            exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, Outcomes.describe(ar.cause()));
             request.resume();
             // Not a tunnel after all: the front door held what followed, so the connection ends here.
-            ErrorResponses.send(request, status, ErrorResponses.messageFor(status), exchange.id, true);
+            String body = ErrorResponses.send(request, status, ErrorResponses.messageFor(status), exchange.id, true);
+            exchange.answeredLocally(request.response().headers(), body);
+            exchange.end(status == 504 ? Exchange.Outcome.TIMEOUT : Exchange.Outcome.UPSTREAM_ERROR, status, Outcomes.describe(ar.cause()));
             return;
           }
           HttpClientResponse upstreamResponse = ar.result();

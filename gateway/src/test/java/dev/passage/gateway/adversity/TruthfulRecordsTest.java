@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
 import dev.passage.gateway.support.RunningGateway;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -77,6 +75,65 @@ class TruthfulRecordsTest {
   }
 
   @Test
+  void aClientChosenRequestIdTravelsButEveryRecordHasItsOwnId(@TempDir Path dir) throws Exception {
+    try (SlowUpstream up = new SlowUpstream(1, 0);
+        RunningGateway gw = start(up, dir, "1s")) {
+      java.util.Set<String> recordIds = new java.util.HashSet<>();
+      for (int i = 0; i < 2; i++) {
+        try (RawClient c = RawClient.connect(gw.gateway.port())) {
+          RawResponse r = c.send("GET /download HTTP/1.1\r\nHost: h\r\nX-Request-Id: same-id\r\n\r\n").read();
+          assertEquals("same-id", r.header("x-request-id"), "the client's id travels back");
+        }
+      }
+      Path file = dir.resolve("audit.jsonl");
+      long end = System.currentTimeMillis() + 8000;
+      while (recordIds.size() < 2 && System.currentTimeMillis() < end) {
+        if (Files.exists(file)) {
+          for (String line : Files.readAllLines(file)) {
+            JsonNode rec = JSON.readTree(line);
+            if ("same-id".equals(rec.path("request_id").asText())) {
+              recordIds.add(rec.path("id").asText());
+            }
+          }
+        }
+        Thread.sleep(25);
+      }
+      assertEquals(2, recordIds.size(), "two records, two ids of the gateway's own: " + recordIds);
+      assertTrue(recordIds.stream().allMatch(id -> id.matches("[0-9a-f]{32}")), recordIds.toString());
+    }
+  }
+
+  @Test
+  void theGatewaysOwnAnswersAreRecordedWithTheHeadersAndBodyTheClientGot(@TempDir Path dir) throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      closedPort = s.getLocalPort();
+    }
+    try (RunningGateway gw = RunningGateway.start("""
+        listen: 127.0.0.1:0
+        routes:
+          - name: gone
+            match: { path_prefix: /gone }
+            upstream: { targets: ["http://127.0.0.1:${P}"] }
+        audit:
+          flush_interval: 50ms
+          sinks: [{ type: file, path: "${AUDIT}" }]
+        """, Map.of("P", Integer.toString(closedPort), "AUDIT", dir.resolve("audit.jsonl").toString()))) {
+      for (String path : List.of("/nowhere", "/gone/x")) {
+        try (RawClient c = RawClient.connect(gw.gateway.port())) {
+          RawResponse r = c.send("GET " + path + " HTTP/1.1\r\nHost: h\r\n\r\n").read();
+          JsonNode response = await(dir, r.header("x-request-id")).path("response");
+          assertEquals(r.status(), response.path("status").asInt(), path);
+          assertEquals("application/json", response.path("headers").path("content-type").asText(), path);
+          // JSON bodies are re-written by redaction, so compare them as JSON.
+          assertEquals(JSON.readTree(r.bodyText()), JSON.readTree(response.path("body").path("content").asText()), path);
+          assertEquals(r.body().length, response.path("body").path("bytes").asInt(), path);
+        }
+      }
+    }
+  }
+
+  @Test
   void aGracefulStopLetsATransferInFlightFinishAndRecordsIt(@TempDir Path dir) throws Exception {
     try (SlowUpstream up = new SlowUpstream(20, 100)) {
       RunningGateway gw = start(up, dir, "10s");
@@ -125,7 +182,7 @@ class TruthfulRecordsTest {
       if (Files.exists(file)) {
         for (String line : Files.readAllLines(file)) {
           JsonNode rec = JSON.readTree(line);
-          if (id.equals(rec.path("id").asText())) {
+          if (id.equals(rec.path("request_id").asText())) {
             return rec;
           }
         }

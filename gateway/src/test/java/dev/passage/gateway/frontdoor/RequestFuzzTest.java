@@ -159,7 +159,7 @@ class RequestFuzzTest {
           } catch (IOException partial) {
             continue; // the last line may still be being written
           }
-          recorded.add(rec.path("id").asText());
+          recorded.add(rec.path("request_id").asText());
           if (!rec.path("upstream").path("target").isMissingNode() && !rec.path("upstream").path("target").isNull()) {
             withTarget++;
           }
