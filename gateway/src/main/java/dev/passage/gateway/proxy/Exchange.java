@@ -106,7 +106,13 @@ final class Exchange {
 
   private void checkResponseTimeout(Vertx vertx, long timeoutMs) {
     responseTimer = -1;
-    if (upstreamRequest == null || responseNanos != 0 || ended()) {
+    if (responseNanos != 0 || ended()) {
+      return;
+    }
+    if (upstreamRequest == null) {
+      // Still waiting for a pooled connection (bounded by connect_timeout): the clock starts again
+      // once the request is out, or a request that finally gets a connection has no timer at all.
+      responseTimer = vertx.setTimer(timeoutMs, id -> checkResponseTimeout(vertx, timeoutMs));
       return;
     }
     long since = admission == null ? Long.MAX_VALUE : System.nanoTime() - admission.bodyProgressNanos();
@@ -157,6 +163,17 @@ final class Exchange {
       byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
       responseTee = audit.localAnswerTee(headers);
       responseTee.accept(java.nio.ByteBuffer.wrap(bytes));
+    }
+  }
+
+  /**
+   * The client is gone: the upstream request is reset so its connection is closed and freed, not
+   * left waiting for a body that will never come (which held pool connections until the upstream
+   * gave up). A request still waiting for a connection is reset when it gets one (see ProxyRoute).
+   */
+  void abandonUpstream() {
+    if (upstreamRequest != null && responseNanos == 0) {
+      upstreamRequest.reset(0, new IllegalStateException("client went away"));
     }
   }
 

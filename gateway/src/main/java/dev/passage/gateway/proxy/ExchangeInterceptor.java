@@ -69,6 +69,8 @@ final class ExchangeInterceptor implements ProxyInterceptor {
           return Future.failedFuture(failure);
         }
         route.meters.retried();
+        // The timer must watch the new request, not the dead one.
+        exchange.upstreamRequest = null;
         return ctx.sendRequest();
       });
     }

@@ -90,12 +90,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     response.closeHandler(v -> {
       exchange.clientClosed = true;
       exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+      exchange.abandonUpstream();
     });
     response.endHandler(v -> {
       // Vert.x also calls this when the connection closes before the response was written.
       if (!response.ended()) {
         exchange.clientClosed = true;
         exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+        exchange.abandonUpstream();
       } else if (exchange.responseNanos != 0) {
         exchange.end(Exchange.Outcome.OK, response.getStatusCode(), null);
       } else {

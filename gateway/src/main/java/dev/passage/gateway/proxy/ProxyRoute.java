@@ -56,6 +56,10 @@ final class ProxyRoute {
       return upstream.open(exchange, ctx.request().getMethod(), ctx.request().getURI())
           .onSuccess(req -> {
             exchange.upstreamRequest = req;
+            if (exchange.ended() && exchange.outcome() == Exchange.Outcome.CLIENT_ABORT) {
+              // The client left while this request waited for a connection: never send it.
+              req.reset(0, new IllegalStateException("client went away"));
+            }
             // Failures reach the exchange through the response future; without a handler Vert.x
             // would also log every client abort as an error.
             req.exceptionHandler(failure -> {});
