@@ -21,6 +21,9 @@ import java.util.zip.GZIPInputStream;
  * matching record. Unparseable lines are reported and skipped. With follow it keeps reading what is
  * appended, polling every 200 ms, and follows the file across rotation, until the thread is
  * interrupted. Rotated {@code .gz} generations can be read (not followed).
+ *
+ * <p>Record strings come from requests, so everything printed goes through {@link #printable}:
+ * a request cannot send escape sequences to the operator's terminal.
  */
 public final class AuditTail {
 
@@ -45,12 +48,12 @@ public final class AuditTail {
     try {
       filter = RecordFilter.of(route, status);
     } catch (IllegalArgumentException e) {
-      out.println("passage audit tail: " + e.getMessage());
+      out.println("passage audit tail: " + printable(e.getMessage()));
       return EXIT_USAGE;
     }
     boolean gzip = file.getFileName().toString().endsWith(".gz");
     if (gzip && follow) {
-      out.println("passage audit tail: --follow does not apply to the rotated, compressed file " + file);
+      out.println(printable("passage audit tail: --follow does not apply to the rotated, compressed file " + file));
       return EXIT_USAGE;
     }
     AuditTail tail = new AuditTail(filter, out);
@@ -69,10 +72,10 @@ public final class AuditTail {
       tail.endOfInput();
       return EXIT_OK;
     } catch (NoSuchFileException e) {
-      out.println("passage audit tail: no such file " + file);
+      out.println(printable("passage audit tail: no such file " + file));
       return EXIT_UNREADABLE;
     } catch (IOException e) {
-      out.println("passage audit tail: cannot read " + file + ": " + e);
+      out.println(printable("passage audit tail: cannot read " + file + ": " + e));
       return EXIT_UNREADABLE;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -84,17 +87,17 @@ public final class AuditTail {
   static String format(AuditRecord r) {
     StringBuilder s = new StringBuilder(160)
         .append(AuditRecordJson.formatTs(r.ts())).append(' ')
-        .append(r.id()).append(' ')
-        .append(r.route() == null ? "-" : r.route()).append(' ')
-        .append(r.requestMethod()).append(' ')
-        .append(r.requestUri()).append(" -> ")
+        .append(printable(r.id())).append(' ')
+        .append(r.route() == null ? "-" : printable(r.route())).append(' ')
+        .append(printable(r.requestMethod())).append(' ')
+        .append(printable(r.requestUri())).append(" -> ")
         .append(r.responseStatus() == null ? "---" : r.responseStatus().toString()).append(' ')
         .append(r.outcome().wireName()).append(' ')
         .append(r.durationMs()).append("ms")
         .append(" in=").append(bytes(r.requestBody())).append(markers(r.requestBody()))
         .append(" out=").append(bytes(r.responseBody())).append(markers(r.responseBody()));
     if (r.error() != null) {
-      s.append(" error=\"").append(r.error()).append('"');
+      s.append(" error=\"").append(printable(r.error())).append('"');
     }
     return s.toString();
   }
@@ -108,7 +111,44 @@ public final class AuditTail {
       return "";
     }
     String m = b.truncated() ? "[truncated]" : "";
-    return b.skipped() == null ? m : m + "[skipped:" + b.skipped() + "]";
+    return b.skipped() == null ? m : m + "[skipped:" + printable(b.skipped()) + "]";
+  }
+
+  /**
+   * {@code text} with every character a terminal may act on written as an escape: C0 controls and
+   * DEL as {@code \x1b} (backslash, x, two hex digits); C1 controls (U+0080..U+009F, which include
+   * the one-character CSI) and Unicode format and separator characters (bidirectional overrides,
+   * U+2028) as backslash, u, four hex digits. Backslashes are left as they are: the JSON file stays
+   * the exact record.
+   */
+  static String printable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    StringBuilder s = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      String escape = escape(c);
+      if (escape != null && s == null) {
+        s = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (s != null) {
+        s.append(escape == null ? String.valueOf(c) : escape);
+      }
+    }
+    return s == null ? text : s.toString();
+  }
+
+  private static String escape(char c) {
+    if (c < 0x20 || c == 0x7f) {
+      return String.format("\\x%02x", (int) c);
+    }
+    int type = Character.getType(c);
+    if (c >= 0x80 && c <= 0x9f || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR) {
+      return String.format("\\u%04x", (int) c);
+    }
+    return null;
   }
 
   private void follow(Path file) throws IOException, InterruptedException {
@@ -191,7 +231,7 @@ public final class AuditTail {
     try {
       r = AuditRecordJson.fromLine(text);
     } catch (IllegalArgumentException e) {
-      out.println("! line " + lineNumber + ": unparseable record (" + e.getMessage() + ")");
+      out.println("! line " + lineNumber + ": unparseable record (" + printable(e.getMessage()) + ")");
       return;
     }
     if (filter.matches(r)) {

@@ -66,6 +66,24 @@ class AuditTailTest {
   }
 
   @Test
+  void controlCharactersFromARequestAreEscapedNotSentToTheTerminal() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    AuditRecord m = Records.minimal("evil");
+    append(file, new AuditRecord(m.id(), m.ts(), m.durationMs(), "users\u009b31m", m.clientIp(), "GET",
+        "/x\u001b[2J\u0007y\u007f\u202e", m.requestHeaders(), m.requestBody(), m.responseStatus(), m.responseHeaders(),
+        m.responseBody(), m.upstreamTarget(), m.upstreamTtfbMs(), m.outcome(), "upstream said \u001b]0;owned\u0007\n"));
+    Output out = new Output();
+    assertEquals(0, AuditTail.run(file, null, null, false, out.stream));
+    String text = out.text();
+    assertEquals(1, out.lines().size(), text);
+    assertTrue(text.contains(" users\\u009b31m GET /x\\x1b[2J\\x07y\\x7f\\u202e -> "), text);
+    assertTrue(text.contains(" error=\"upstream said \\x1b]0;owned\\x07\\x0a\"\n"), text);
+    for (char c : text.toCharArray()) {
+      assertFalse(c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f, "raw control character " + (int) c + " in " + text);
+    }
+  }
+
+  @Test
   void rotatedCompressedGenerationsCanBeRead() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     JsonlFileSink sink = new JsonlFileSink(file, 1024, 3);

@@ -65,6 +65,11 @@ public final class MetricNames {
   public static final String AUDIT_RECORDS_DROPPED = "passage.audit.records.dropped";
   /** Counter {@code passage_audit_sink_errors_total}: failed sink writes (the batch is retried). */
   public static final String AUDIT_SINK_ERRORS = "passage.audit.sink.errors";
+  /**
+   * Counter {@code passage_audit_generations_deleted_total}: rotated audit files deleted by a
+   * sink's {@code max_files} retention (never without it), each also logged with its file name.
+   */
+  public static final String AUDIT_GENERATIONS_DELETED = "passage.audit.generations.deleted";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */

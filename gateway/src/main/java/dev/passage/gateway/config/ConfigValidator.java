@@ -193,7 +193,7 @@ final class ConfigValidator {
       if (s.maxFileBytes() < 1024) {
         error(at + ".max_file_bytes", "must be >= 1024");
       }
-      range(at + ".max_files", s.maxFiles(), 1, 10_000);
+      range(at + ".max_files", s.maxFiles(), 1, 10_000); // unset: keep every generation
     }
   }
 

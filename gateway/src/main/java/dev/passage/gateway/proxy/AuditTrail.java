@@ -30,11 +30,14 @@ final class AuditTrail {
   final RouteAudit unrouted;
   /** The operator's global redaction lists, which every route's lists extend. */
   final RedactConfig redact;
+  private final List<JsonlFileSink> fileSinks;
   private final boolean blocking;
   private final long admissionTimeoutMs;
 
-  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, RedactConfig redact, long admissionTimeoutMs) {
+  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, List<JsonlFileSink> fileSinks, RedactConfig redact,
+      long admissionTimeoutMs) {
     this.admissionTimeoutMs = admissionTimeoutMs;
+    this.fileSinks = List.copyOf(fileSinks);
     this.budget = budget;
     this.pipeline = pipeline;
     this.redact = redact;
@@ -47,13 +50,18 @@ final class AuditTrail {
     if (config.sinks().isEmpty()) {
       return null;
     }
-    List<AuditSink> sinks = new ArrayList<>();
+    List<JsonlFileSink> files = new ArrayList<>();
     for (SinkConfig s : config.sinks()) {
-      sinks.add(new JsonlFileSink(Path.of(s.path()), s.maxFileBytes(), s.maxFiles()));
+      Path path = Path.of(s.path());
+      // No max_files: keep every generation; deleting audit data is the operator's explicit choice.
+      files.add(s.maxFiles() == null
+          ? new JsonlFileSink(path, s.maxFileBytes())
+          : new JsonlFileSink(path, s.maxFileBytes(), s.maxFiles()));
     }
     QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
+    List<AuditSink> sinks = List.copyOf(files);
     AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Durations.parse(config.flushInterval()));
-    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, config.redact(),
+    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, config.redact(),
         Durations.parse(config.admissionTimeout()).toMillis());
   }
 
@@ -102,6 +110,11 @@ final class AuditTrail {
         waitForRoom(exchange, context, admitted);
       }
     }));
+  }
+
+  /** Rotated generations deleted by {@code max_files} retention, over every file sink. */
+  long deletedGenerations() {
+    return fileSinks.stream().mapToLong(JsonlFileSink::deletedGenerations).sum();
   }
 
   /** Whether new exchanges are let in at once (readiness: saturated when not). */

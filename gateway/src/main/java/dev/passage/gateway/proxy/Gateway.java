@@ -161,6 +161,8 @@ public final class Gateway {
         trail.pipeline, p -> p.sinkErrors());
     metrics.gauge(MetricNames.AUDIT_QUEUE_RECORDS, "audit records waiting for the writer",
         trail.pipeline, p -> p.queued());
+    metrics.counter(MetricNames.AUDIT_GENERATIONS_DELETED, "rotated audit files deleted by max_files retention",
+        trail, t -> t.deletedGenerations());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
         trail.budget, b -> b.limit());

@@ -51,6 +51,7 @@ class MetricNamesTest {
     counter(registry, expected, MetricNames.AUDIT_RECORDS_WRITTEN, "passage_audit_records_written_total");
     counter(registry, expected, MetricNames.AUDIT_RECORDS_DROPPED, "passage_audit_records_dropped_total");
     counter(registry, expected, MetricNames.AUDIT_SINK_ERRORS, "passage_audit_sink_errors_total");
+    counter(registry, expected, MetricNames.AUDIT_GENERATIONS_DELETED, "passage_audit_generations_deleted_total");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");

@@ -1,6 +1,7 @@
 package dev.passage.gateway.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,6 +128,24 @@ class ConfigLoaderTest {
     assertTrue(all.contains("routes[0].audit.max_body_bytes: is larger than audit.budget_bytes"), all);
     assertTrue(all.contains("p.yaml:7 audit.queue_records: must be between 1"), all);
     assertTrue(all.contains("audit.on_queue_full: expected block or drop"), all);
+  }
+
+  @Test
+  void aFileSinkKeepsEveryGenerationUnlessMaxFilesIsSet() throws Exception {
+    PassageConfig c = ConfigLoader.parse("p.yaml", MINIMAL + """
+        audit:
+          sinks:
+            - { type: file, path: /var/log/passage/audit.jsonl }
+            - { type: file, path: /var/log/passage/copy.jsonl, max_files: 5 }
+        """, Map.<String, String>of()::get);
+    assertNull(c.audit().sinks().get(0).maxFiles(), "unset: nothing is ever deleted");
+    assertEquals(100L << 20, c.audit().sinks().get(0).maxFileBytes());
+    assertEquals(5, c.audit().sinks().get(1).maxFiles());
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("p.yaml", MINIMAL + """
+        audit:
+          sinks: [{ type: file, path: /var/log/passage/audit.jsonl, max_files: 0 }]
+        """, Map.<String, String>of()::get));
+    assertTrue(e.getMessage().contains("audit.sinks[0].max_files: must be between 1 and 10000, got 0"), e.getMessage());
   }
 
   @Test
