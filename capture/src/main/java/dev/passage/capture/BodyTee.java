@@ -8,11 +8,21 @@ import java.util.HexFormat;
 
 /**
  * Watches one body stream on its way through: counts and digests every byte and keeps a bounded
- * prefix for the audit record. The limit is a memory bound reserved from the {@link CaptureBudget}
- * before the first byte, never a display option applied afterwards.
+ * prefix for the audit record. The limit is a memory bound: every kept byte is reserved from the
+ * {@link CaptureBudget} before it is copied, never a display option applied afterwards.
+ *
+ * <p>Nothing is reserved before the first byte. A body of unknown length then reserves as its bytes
+ * arrive, not what it might become: each step at least doubles the reservation ({@value
+ * #RESERVE_STEP} bytes at least, never past the cap), so a body that trickles in holds about what it
+ * has sent, at most twice that, and touches the budget once per doubling. A body that declared its
+ * length reserves {@code min(cap, length)} in one step at its first byte, so that under contention
+ * it is kept whole or not at all rather than cut wherever the budget ran out. When a step is refused
+ * the tee stops keeping: a body that kept nothing reports {@link SkipReason#BUDGET}, one that kept a
+ * prefix is truncated there. Counting and digesting go on to the end either way.
  *
  * <p>Used by one thread at a time (the connection's event loop); it does no locking. {@link
- * #accept(ByteBuffer)} never throws and never moves the chunk's position, limit or mark.
+ * #accept(ByteBuffer)} never throws and never moves the chunk's position, limit or mark; it touches
+ * the budget only on a growth step, never per chunk.
  */
 public final class BodyTee {
 
@@ -20,6 +30,11 @@ public final class BodyTee {
   static final long MAX_KEEP_BYTES = Integer.MAX_VALUE - 8;
   /** Starting size of the kept array when the body length is unknown; it doubles from here. */
   static final int INITIAL_CAPACITY = 1024;
+  /**
+   * Smallest growth of a reservation. Small enough that a thousand trickling bodies hold 4 MiB, large
+   * enough that a typical JSON body takes one step; large chunks step by their own size.
+   */
+  static final int RESERVE_STEP = 4096;
   private static final int SCRATCH_BYTES = 8192;
   // Direct chunks are digested through a per-thread scratch array so that skipping allocates
   // nothing per chunk: a duplicate() per chunk would be garbage on the hot path.
@@ -29,19 +44,27 @@ public final class BodyTee {
   private final String contentType;
   private final String contentEncoding;
   private final CaptureBudget budget;
+  /** Most bytes this body may keep: the route's cap, or the declared length when that is smaller. */
+  private final long keepLimit;
+  /** The body declared its length: its first step reserves all of {@link #keepLimit}. */
+  private final boolean declared;
   private final int initialCapacity;
   private SkipReason skipped;
+  /** Bytes of the budget held now; the kept array never grows past it. */
   private long reserved;
+  /** A growth step was refused after bytes were kept: the kept prefix ends where it is. */
+  private boolean cutByBudget;
   private byte[] kept;
   private int keptLength;
   private long bytes;
   private boolean abandoned;
   private RawCapture result;
 
-  private BodyTee(CaptureBudget budget, long reserved, int initialCapacity, SkipReason skipped,
-      String contentType, String contentEncoding) {
+  private BodyTee(CaptureBudget budget, long keepLimit, boolean declared, int initialCapacity,
+      SkipReason skipped, String contentType, String contentEncoding) {
     this.budget = budget;
-    this.reserved = reserved;
+    this.keepLimit = keepLimit;
+    this.declared = declared;
     this.initialCapacity = initialCapacity;
     this.skipped = skipped;
     this.contentType = contentType;
@@ -49,10 +72,9 @@ public final class BodyTee {
   }
 
   /**
-   * A tee that keeps up to {@code maxBodyBytes} of the body. It reserves {@code min(maxBodyBytes,
-   * expectedLength)} (all of {@code maxBodyBytes} when {@code expectedLength < 0}, i.e. unknown)
-   * from {@code budget} now; if the budget refuses, it keeps nothing and reports {@link
-   * SkipReason#BUDGET}.
+   * A tee that keeps up to {@code min(maxBodyBytes, expectedLength)} bytes of the body ({@code
+   * maxBodyBytes} when {@code expectedLength < 0}, i.e. unknown). It reserves nothing now; it
+   * reserves from {@code budget} from the first byte on (see the class comment).
    *
    * @throws IllegalArgumentException if {@code budget} is null or {@code maxBodyBytes} is outside
    *     0..{@value #MAX_KEEP_BYTES}
@@ -66,14 +88,11 @@ public final class BodyTee {
       throw new IllegalArgumentException(
           "maxBodyBytes must be within 0.." + MAX_KEEP_BYTES + ", got " + maxBodyBytes);
     }
-    long reservation = expectedLength < 0 ? maxBodyBytes : Math.min(maxBodyBytes, expectedLength);
-    if (!budget.tryAcquire(reservation)) {
-      return new BodyTee(null, 0, 0, SkipReason.BUDGET, contentType, contentEncoding);
-    }
+    long keepLimit = expectedLength < 0 ? maxBodyBytes : Math.min(maxBodyBytes, expectedLength);
     // A known length is allocated exactly once; an unknown one starts small so that a short body
-    // does not cost a full reservation's worth of heap.
-    int initial = (int) (expectedLength < 0 ? Math.min(reservation, INITIAL_CAPACITY) : reservation);
-    return new BodyTee(budget, reservation, initial, null, contentType, contentEncoding);
+    // does not cost a whole step's worth of heap.
+    int initial = (int) (expectedLength < 0 ? Math.min(keepLimit, INITIAL_CAPACITY) : keepLimit);
+    return new BodyTee(budget, keepLimit, expectedLength >= 0, initial, null, contentType, contentEncoding);
   }
 
   /** A tee that only counts and digests, recording {@code reason} as why nothing was kept. */
@@ -81,12 +100,12 @@ public final class BodyTee {
     if (reason == null) {
       throw new IllegalArgumentException("a skipping tee needs a reason");
     }
-    return new BodyTee(null, 0, 0, reason, contentType, contentEncoding);
+    return new BodyTee(null, 0, false, 0, reason, contentType, contentEncoding);
   }
 
   /**
-   * Counts, digests and (while under the reservation) copies the chunk's remaining bytes. Chunks
-   * arriving after {@link #finish()} are ignored; a null chunk is ignored.
+   * Counts, digests and (while under the cap and the budget allows) copies the chunk's remaining
+   * bytes. Chunks arriving after {@link #finish()} are ignored; a null chunk is ignored.
    */
   public void accept(ByteBuffer chunk) {
     if (chunk == null || result != null) {
@@ -98,6 +117,9 @@ public final class BodyTee {
     }
     int position = chunk.position();
     bytes += remaining;
+    if (remaining > reserved - keptLength && reserved < keepLimit && skipped == null && !cutByBudget) {
+      reserveFor(keptLength + (long) remaining);
+    }
     int keep = (int) Math.min(remaining, reserved - keptLength);
     if (keep > 0) {
       grow(keptLength + keep);
@@ -178,6 +200,37 @@ public final class BodyTee {
   /** Why nothing is kept, or null while (or after) keeping a prefix of the body. */
   public SkipReason skipReason() {
     return skipped;
+  }
+
+  /**
+   * True when the budget refused to let a kept prefix grow, so the body is truncated short of its
+   * cap for lack of budget rather than by the cap (a refusal before any byte is {@link
+   * SkipReason#BUDGET} instead).
+   */
+  public boolean truncatedByBudget() {
+    return cutByBudget;
+  }
+
+  /** The budget held now: what is kept plus the part of the last growth step not yet filled. */
+  public long reservedBytes() {
+    return reserved;
+  }
+
+  /**
+   * One growth step: all of the keep limit for a declared length; otherwise at least double the
+   * reservation (and at least {@value #RESERVE_STEP}, and at least {@code needed}), never past the
+   * keep limit. A refusal ends keeping for this body.
+   */
+  private void reserveFor(long needed) {
+    long target = declared ? keepLimit
+        : Math.min(keepLimit, Math.max(needed, Math.max(reserved * 2, RESERVE_STEP)));
+    if (budget.tryAcquire(target - reserved)) {
+      reserved = target;
+    } else if (keptLength == 0 && reserved == 0) {
+      skipped = SkipReason.BUDGET;
+    } else {
+      cutByBudget = true;
+    }
   }
 
   private void grow(int needed) {

@@ -4,7 +4,10 @@ package dev.passage.capture;
 public enum SkipReason {
   /** The content policy does not keep this media type (downloads, event streams, attachments). */
   CONTENT_TYPE("content_type"),
-  /** The global capture budget had no room when the body started. */
+  /**
+   * The capture budget (global, or the route's share of it) refused the body's first reservation. A
+   * body refused a later one keeps its prefix and is truncated instead.
+   */
   BUDGET("budget"),
   /** A long-lived stream (Server-Sent Events) whose bytes are counted, never kept. */
   STREAM("stream"),

@@ -11,8 +11,10 @@ import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BodyTeeTest {
@@ -74,12 +76,13 @@ class BodyTeeTest {
   }
 
   @Test
-  void shortBodyOfUnknownLengthDoesNotAllocateTheWholeReservation() throws Exception {
+  void shortBodyOfUnknownLengthReservesOneStepAndAllocatesLess() throws Exception {
     CaptureBudget budget = new CaptureBudget(1 << 20);
     BodyTee tee = BodyTee.keeping(budget, 64 * 1024, -1, "text/plain", null);
+    assertEquals(0, budget.inUse(), "nothing is reserved before the first byte");
     tee.accept(ByteBuffer.wrap(randomBytes(100)));
     assertEquals(BodyTee.INITIAL_CAPACITY, keptArray(tee).length);
-    assertEquals(64 * 1024, budget.inUse(), "the whole cap is reserved until the body ends");
+    assertEquals(BodyTee.RESERVE_STEP, budget.inUse(), "one step is reserved, not the whole cap");
 
     RawCapture raw = tee.finish();
     assertEquals(100, raw.kept().length, "kept array is trimmed to what the budget still holds");
@@ -96,12 +99,106 @@ class BodyTeeTest {
   }
 
   @Test
-  void knownLengthReservesOnlyTheBodyAndAllocatesItOnce() throws Exception {
+  void knownLengthArrivingAtOnceIsReservedAndAllocatedOnce() throws Exception {
     CaptureBudget budget = new CaptureBudget(1 << 20);
     BodyTee tee = BodyTee.keeping(budget, 64 * 1024, 5000, "text/plain", null);
+    assertEquals(0, budget.inUse());
+    tee.accept(ByteBuffer.wrap(randomBytes(5000)));
     assertEquals(5000, budget.inUse());
+    assertEquals(5000, keptArray(tee).length, "allocated once");
+    assertEquals(5000, tee.finish().kept().length, "no trimming copy");
+  }
+
+  @Test
+  void declaredLengthIsReservedWholeAtItsFirstByte() throws Exception {
+    CaptureBudget budget = new CaptureBudget(1 << 20);
+    BodyTee tee = BodyTee.keeping(budget, 64 * 1024, 60_000, "application/json", null);
+    assertEquals(0, budget.inUse(), "a body that never starts holds nothing");
     tee.accept(ByteBuffer.wrap(randomBytes(10)));
-    assertEquals(5000, keptArray(tee).length);
+    assertEquals(60_000, budget.inUse(), "whole or nothing: one step for a declared length");
+    assertEquals(60_000, keptArray(tee).length);
+    tee.abandon();
+    assertEquals(0, budget.inUse());
+  }
+
+  @Test
+  void declaredLengthTheBudgetCannotHoldIsSkippedNotCut() throws Exception {
+    CaptureBudget budget = new CaptureBudget(50_000);
+    byte[] body = randomBytes(60_000);
+    BodyTee tee = BodyTee.keeping(budget, 64 * 1024, body.length, "application/json", null);
+    feed(tee, body, 1000);
+    RawCapture raw = tee.finish();
+    assertEquals(SkipReason.BUDGET, raw.skipped());
+    assertFalse(tee.truncatedByBudget());
+    assertEquals(sha256(body), raw.sha256());
+    assertEquals(0, budget.inUse());
+  }
+
+  @Test
+  void tricklingBodyOfUnknownLengthHoldsOnlyWhatArrived() throws Exception {
+    CaptureBudget budget = new CaptureBudget(64L << 20);
+    byte[] body = randomBytes(100_000);
+    BodyTee tee = BodyTee.keeping(budget, 1 << 20, -1, "application/json", null);
+    Set<Long> reservations = new HashSet<>();
+    for (int i = 0; i < body.length; i++) {
+      tee.accept(ByteBuffer.wrap(body, i, 1));
+      long arrived = i + 1;
+      assertTrue(budget.inUse() <= Math.max(2 * arrived, BodyTee.RESERVE_STEP),
+          arrived + " bytes arrived, " + budget.inUse() + " reserved");
+      assertTrue(keptArray(tee).length <= budget.inUse(), "heap beyond the reservation");
+      reservations.add(tee.reservedBytes());
+    }
+    // 4, 8, 16, 32, 64, 128 KiB: the budget is touched once per doubling, not per chunk.
+    assertEquals(6, reservations.size(), reservations.toString());
+    RawCapture raw = tee.finish();
+    assertEquals(100_000, raw.keptLength());
+    assertFalse(raw.truncated());
+    assertEquals(sha256(body), raw.sha256());
+    assertEquals(100_000, budget.inUse());
+    raw.releaseBudget();
+    assertEquals(0, budget.inUse());
+  }
+
+  @Test
+  void refusedGrowthTruncatesTheKeptPrefixAndDigestsEverything() throws Exception {
+    CaptureBudget budget = new CaptureBudget(12_000);
+    assertTrue(budget.tryAcquire(2_000)); // other exchanges
+    byte[] body = randomBytes(50_000);
+    BodyTee tee = BodyTee.keeping(budget, 32 * 1024, -1, "application/json", null);
+    feed(tee, body, 1000);
+
+    // Steps of 4 KiB and then 8 KiB fit beside the 2,000 held; the step to 16 KiB does not.
+    assertTrue(tee.truncatedByBudget());
+    assertNull(tee.skipReason());
+    RawCapture raw = tee.finish();
+    assertEquals(8192, raw.keptLength(), "kept what was reserved before the refusal");
+    assertArrayEquals(Arrays.copyOf(body, 8192), Arrays.copyOf(raw.kept(), raw.keptLength()));
+    assertTrue(raw.truncated());
+    assertNull(raw.skipped());
+    assertEquals(50_000, raw.bytes());
+    assertEquals(sha256(body), raw.sha256());
+    assertEquals(1, budget.exhaustedCount(), "one refusal per body, not one per later chunk");
+    assertEquals(2_000 + 8192, budget.inUse());
+    raw.releaseBudget();
+    assertEquals(2_000, budget.inUse());
+  }
+
+  @Test
+  void keepingTeeAllocatesNothingPerChunkOnceItsPrefixIsFull() {
+    ByteBuffer chunk = ByteBuffer.allocateDirect(16 * 1024);
+    BodyTee tee = BodyTee.keeping(new CaptureBudget(1 << 20), 64 * 1024, -1, "application/json", null);
+    for (int i = 0; i < 8; i++) {
+      tee.accept(chunk); // fills the 64 KiB prefix and sets up the thread's scratch array
+    }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 512; i++) {
+      tee.accept(chunk);
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertTrue(allocated < 4096, "512 chunks allocated " + allocated + " bytes");
+    assertEquals(64 * 1024, tee.keptBytes());
   }
 
   @Test
@@ -128,8 +225,8 @@ class BodyTeeTest {
   void budgetIsReturnedOnFinishBeyondKeptAndOnRelease() {
     CaptureBudget budget = new CaptureBudget(10_000);
     BodyTee tee = BodyTee.keeping(budget, 8000, -1, "text/plain", null);
-    assertEquals(8000, budget.inUse());
     tee.accept(ByteBuffer.wrap(randomBytes(300)));
+    assertEquals(BodyTee.RESERVE_STEP, budget.inUse());
 
     RawCapture raw = tee.finish();
     assertEquals(300, raw.budgetHeld());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passage.gateway.support.PatternBytes;
+import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RunningGateway;
 import dev.passage.gateway.support.TestUpstream;
 import io.vertx.core.Vertx;
@@ -175,7 +176,7 @@ class AuditTrailTest {
     long budget = 16L << 20;
     int n = 200;
     try (RunningGateway gw = gateway(audit, "  budget_bytes: " + budget + "\n",
-        "    audit: { max_body_bytes: 1048576 }\n", bodiesUrl())) {
+        "    audit: { max_body_bytes: 1048576, budget_share: 1 }\n", bodiesUrl())) {
       List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         calls.add(gw.client.sendAsync(HttpRequest.newBuilder(URI.create(gw.url("/mib-json"))).build(),
@@ -193,9 +194,14 @@ class AuditTrailTest {
       for (JsonNode rec : recs) {
         JsonNode body = rec.path("response").path("body");
         assertEquals(MIB_JSON.length, body.path("bytes").asLong());
-        if (body.path("skipped").isNull()) {
+        assertEquals(sha256(MIB_JSON), body.path("sha256").asText());
+        if (body.path("skipped").isNull() && !body.path("truncated").asBoolean()) {
           kept++;
           assertEquals(MIB_JSON.length, body.path("kept_bytes").asLong());
+        } else if (body.path("skipped").isNull()) {
+          // The budget refused to let its kept prefix grow: a truncated body, not a skipped one.
+          refused++;
+          assertTrue(body.path("kept_bytes").asLong() < MIB_JSON.length, body.toString());
         } else {
           refused++;
           assertEquals("budget", body.path("skipped").asText());
@@ -209,6 +215,89 @@ class AuditTrailTest {
         Thread.sleep(20);
       }
       assertEquals(0, gw.gateway.captureBudget().inUse(), "all budget returned once records are written");
+    }
+  }
+
+  @Test
+  void slowUploadsOfUnknownLengthOnOneRouteLeaveAnotherRoutesJsonPostKept(@TempDir Path dir) throws Exception {
+    Path audit = dir.resolve("audit.jsonl");
+    int uploads = 100;
+    byte[] part = "{\"chunk\":\"".concat("x".repeat(20 * 1024 - 20)).concat("\"}").getBytes(StandardCharsets.US_ASCII);
+    byte[] post = ("{\"user\":\"ann\",\"note\":\"" + "y".repeat(10_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+    List<RawClient> slow = new ArrayList<>();
+    try (RunningGateway gw = RunningGateway.start("""
+        listen: 127.0.0.1:0
+        audit:
+          budget_bytes: 1048576
+          sinks: [ { type: file, path: "${AUDIT}" } ]
+        routes:
+          - { name: uploads, match: { path_prefix: /uploads }, upstream: { targets: ["${T}"] } }
+          - { name: api, match: { path_prefix: /api }, upstream: { targets: ["${T}"] } }
+        """, Map.of("AUDIT", audit.toString(), "T", bodiesUrl()))) {
+      // Before the fix each of these reserved its whole 64 KiB cap at once: sixteen held the 1 MiB.
+      for (int i = 0; i < uploads; i++) {
+        RawClient c = RawClient.connect(gw.gateway.port());
+        slow.add(c);
+        c.send("POST /uploads/" + i + " HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(part.length) + "\r\n");
+        c.send(part);
+        c.send("\r\n");
+      }
+      long deadline = System.currentTimeMillis() + 10_000;
+      long share = 1048576 / 4;
+      while (gw.gateway.captureBudget().inUse() < share - 64 * 1024 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(gw.gateway.captureBudget().inUse() >= share - 64 * 1024, "uploads in flight hold their share: "
+          + gw.gateway.captureBudget().inUse());
+      assertTrue(gw.gateway.captureBudget().inUse() <= share, "one route holds no more than its share");
+
+      HttpResponse<String> r = gw.client.send(HttpRequest.newBuilder(URI.create(gw.url("/api/login")))
+          .header("content-type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(post)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      JsonNode api = records(audit, 1).stream().filter(x -> x.path("route").asText().equals("api")).findFirst().orElseThrow();
+      JsonNode body = api.path("request").path("body");
+      assertTrue(body.path("skipped").isNull(), body.toString());
+      assertFalse(body.path("truncated").asBoolean(), body.toString());
+      assertEquals(post.length, body.path("kept_bytes").asLong());
+      assertEquals(0, gw.gateway.captureBudget().exhaustedCount(), "the global budget was never the limit");
+
+      for (RawClient c : slow) {
+        c.send("0\r\n\r\n");
+      }
+      for (RawClient c : slow) {
+        assertEquals(200, c.read().status());
+        c.close();
+      }
+      List<JsonNode> recs = records(audit, uploads + 1);
+      assertEquals(uploads + 1, recs.size());
+      int kept = 0;
+      for (JsonNode rec : recs) {
+        JsonNode up = rec.path("request").path("body");
+        if (!rec.path("route").asText().equals("uploads")) {
+          continue;
+        }
+        assertEquals(part.length, up.path("bytes").asLong());
+        assertEquals(sha256(part), up.path("sha256").asText(), "digest of all bytes, kept or not");
+        if (up.path("skipped").isNull() && !up.path("truncated").asBoolean()) {
+          kept++;
+        } else if (up.path("skipped").isNull()) {
+          assertTrue(up.path("kept_bytes").asLong() < part.length, up.toString()); // cut short by the share
+        } else {
+          assertEquals("budget", up.path("skipped").asText());
+        }
+      }
+      assertTrue(kept >= 1 && kept < uploads, "kept whole: " + kept);
+      deadline = System.currentTimeMillis() + 5000;
+      while (gw.gateway.captureBudget().inUse() != 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(0, gw.gateway.captureBudget().inUse(), "all budget returned once records are written");
+    } finally {
+      for (RawClient c : slow) {
+        c.close();
+      }
     }
   }
 

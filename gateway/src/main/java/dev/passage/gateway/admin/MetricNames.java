@@ -76,8 +76,14 @@ public final class MetricNames {
   public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
   /** Gauge {@code passage_capture_budget_limit_bytes}. */
   public static final String CAPTURE_BUDGET_LIMIT = "passage.capture.budget.limit.bytes";
-  /** Counter {@code passage_capture_budget_exhausted_total}: captures refused for lack of budget. */
+  /** Counter {@code passage_capture_budget_exhausted_total}: reservations the global budget refused (at most one per body). */
   public static final String CAPTURE_BUDGET_EXHAUSTED = "passage.capture.budget.exhausted";
+  /** Gauge {@code passage_capture_share_in_use_bytes}, tag route: a route's part of the capture budget in use. */
+  public static final String CAPTURE_SHARE_IN_USE = "passage.capture.share.in.use.bytes";
+  /** Gauge {@code passage_capture_share_limit_bytes}, tag route: {@code budget_share} x {@code budget_bytes}. */
+  public static final String CAPTURE_SHARE_LIMIT = "passage.capture.share.limit.bytes";
+  /** Counter {@code passage_capture_share_exhausted_total}, tag route: reservations refused by the route's share. */
+  public static final String CAPTURE_SHARE_EXHAUSTED = "passage.capture.share.exhausted";
   /** Counter {@code passage_capture_skipped_bytes_total}, tag reason: body bytes passed on uncaptured. */
   public static final String CAPTURE_SKIPPED_BYTES = "passage.capture.skipped.bytes";
 

@@ -1,6 +1,8 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.capture.CaptureBudget;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -118,6 +120,18 @@ public final class RouteMeters {
     Gauge.builder(MetricNames.UPSTREAM_REQUESTS_IN_FLIGHT, source, s -> inFlight.applyAsInt(s))
         .tags(MetricNames.TAG_ROUTE, route, MetricNames.TAG_TARGET, target).strongReference(true)
         .description("requests sent to the target and not yet ended").register(registry);
+  }
+
+  /** The gauges and refusal counter of the route's share of the capture budget. */
+  public void captureShare(CaptureBudget share) {
+    Gauge.builder(MetricNames.CAPTURE_SHARE_IN_USE, share, CaptureBudget::inUse).tag(MetricNames.TAG_ROUTE, route)
+        .strongReference(true).description("body capture memory this route's bodies reserve now").register(registry);
+    Gauge.builder(MetricNames.CAPTURE_SHARE_LIMIT, share, CaptureBudget::limit).tag(MetricNames.TAG_ROUTE, route)
+        .strongReference(true).description("this route's share of the capture budget (routes[].audit.budget_share)")
+        .register(registry);
+    FunctionCounter.builder(MetricNames.CAPTURE_SHARE_EXHAUSTED, share, CaptureBudget::exhaustedCount)
+        .tag(MetricNames.TAG_ROUTE, route)
+        .description("bodies of this route not kept, or cut short, because its capture share was full").register(registry);
   }
 
   private Counter counter(String name, String description) {

@@ -160,6 +160,14 @@ final class ConfigValidator {
     } else if (a.maxBodyBytes() > audit.budgetBytes()) {
       error(at + ".max_body_bytes", "is larger than audit.budget_bytes (" + audit.budgetBytes() + "), so no body could ever be kept");
     }
+    if (!(a.budgetShare() > 0 && a.budgetShare() <= 1)) {
+      error(at + ".budget_share", "must be a fraction greater than 0 and at most 1, got " + a.budgetShare());
+    } else if (a.maxBodyBytes() >= 0 && a.maxBodyBytes() <= audit.budgetBytes()
+        && a.maxBodyBytes() > a.shareBytes(audit.budgetBytes())) {
+      error(at + ".max_body_bytes", "is larger than this route's capture share (budget_share " + a.budgetShare()
+          + " of audit.budget_bytes = " + a.shareBytes(audit.budgetBytes())
+          + " bytes), so no body could ever be kept whole; raise budget_share or lower max_body_bytes");
+    }
     if (a.keepContentTypes() != null) {
       for (int i = 0; i < a.keepContentTypes().size(); i++) {
         String p = a.keepContentTypes().get(i);

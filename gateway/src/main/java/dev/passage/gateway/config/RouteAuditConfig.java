@@ -12,6 +12,10 @@ import java.util.List;
  * @param maxBodyBytes     kept bytes per body, before and after decompression (default 65536)
  * @param keepContentTypes media types whose bodies are kept (default JSON, text, XML, forms)
  * @param redact           names whose values are replaced by {@code [redacted]}
+ * @param budgetShare      the most of {@code audit.budget_bytes} this route's kept bodies may hold
+ *                         at once, as a fraction in (0, 1] (default 0.25), so that one route (and
+ *                         the clients calling it) cannot take the whole capture budget; it must
+ *                         leave room for one body of {@code max_body_bytes}
  */
 public record RouteAuditConfig(
     Boolean enabled,
@@ -19,9 +23,16 @@ public record RouteAuditConfig(
     Boolean responseBody,
     Long maxBodyBytes,
     List<String> keepContentTypes,
-    RedactConfig redact) {
+    RedactConfig redact,
+    Double budgetShare) {
 
   public static final RouteAuditConfig DEFAULT = new RouteAuditConfig(null, null, null, null, null, null);
+
+  /** The config with the default budget share. */
+  public RouteAuditConfig(Boolean enabled, Boolean requestBody, Boolean responseBody, Long maxBodyBytes,
+      List<String> keepContentTypes, RedactConfig redact) {
+    this(enabled, requestBody, responseBody, maxBodyBytes, keepContentTypes, redact, null);
+  }
 
   public RouteAuditConfig {
     enabled = enabled == null ? Boolean.TRUE : enabled;
@@ -29,5 +40,11 @@ public record RouteAuditConfig(
     responseBody = responseBody == null ? Boolean.TRUE : responseBody;
     maxBodyBytes = maxBodyBytes == null ? 65536L : maxBodyBytes;
     redact = redact == null ? RedactConfig.DEFAULT : redact;
+    budgetShare = budgetShare == null ? 0.25 : budgetShare;
+  }
+
+  /** This route's share of a global budget of {@code budgetBytes}, in bytes. */
+  public long shareBytes(long budgetBytes) {
+    return (long) Math.floor(budgetShare * budgetBytes);
   }
 }

@@ -8,6 +8,7 @@ import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.config.AuditConfig;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.RedactConfig;
+import dev.passage.gateway.config.RouteAuditConfig;
 import dev.passage.gateway.config.SinkConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -43,6 +44,14 @@ final class AuditTrail {
     this.redact = redact;
     this.unrouted = RouteAudit.unrouted(redact, budget);
     this.blocking = pipeline.policy() == QueueFullPolicy.BLOCK;
+  }
+
+  /**
+   * A route's own part of the global budget ({@code routes[].audit.budget_share}): its bodies reserve
+   * from both, so one route cannot hold the whole budget while others still have room.
+   */
+  CaptureBudget share(RouteAuditConfig route) {
+    return budget.share(route.shareBytes(budget.limit()));
   }
 
   /** The trail for a config, or null when no sink is configured (no records at all). */

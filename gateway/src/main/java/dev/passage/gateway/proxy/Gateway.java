@@ -1,6 +1,7 @@
 package dev.passage.gateway.proxy;
 
 import dev.passage.capture.BodyTee;
+import dev.passage.capture.SkipReason;
 import dev.passage.gateway.admin.AdminServer;
 import dev.passage.gateway.admin.AdminSettings;
 import dev.passage.gateway.admin.GatewayMetrics;
@@ -166,7 +167,7 @@ public final class Gateway {
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
         trail.budget, b -> b.limit());
-    metrics.counter(MetricNames.CAPTURE_BUDGET_EXHAUSTED, "bodies not kept because the capture budget was full",
+    metrics.counter(MetricNames.CAPTURE_BUDGET_EXHAUSTED, "bodies not kept, or cut short, because the capture budget was full",
         trail.budget, b -> b.exhaustedCount());
   }
 
@@ -213,6 +214,9 @@ public final class Gateway {
     }
     if (tee.skipReason() != null) {
       metrics.skipped(tee.skipReason(), tee.bytes());
+    } else if (tee.truncatedByBudget()) {
+      // Cut short because the budget (or the route's share) refused to grow its kept prefix.
+      metrics.skipped(SkipReason.BUDGET, tee.bytes() - tee.keptBytes());
     } else {
       metrics.truncated(tee.bytes() - tee.keptBytes());
     }

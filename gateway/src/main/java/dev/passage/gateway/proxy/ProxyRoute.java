@@ -43,7 +43,10 @@ final class ProxyRoute {
     this.maxRequestBodyBytes = config.maxRequestBodyBytes();
     this.trustedProxies = trustedProxies;
     this.meters = metrics.route(config.name());
-    this.audit = trail == null ? null : new RouteAudit(config.audit(), trail.redact, trail.budget);
+    this.audit = trail == null ? null : new RouteAudit(config.audit(), trail.redact, trail.share(config.audit()));
+    if (audit != null) {
+      meters.captureShare(audit.budget);
+    }
     this.name = config.name();
     this.stripPrefix = config.stripPrefix();
     this.pathPrefix = config.match().pathPrefix();

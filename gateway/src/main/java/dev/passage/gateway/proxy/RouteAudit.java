@@ -27,7 +27,8 @@ final class RouteAudit {
   private final boolean responseBody;
   private final long maxBodyBytes;
   private final ContentPolicy policy;
-  private final CaptureBudget budget;
+  /** Where kept bytes are reserved: the route's share of the global budget ({@link AuditTrail#share}). */
+  final CaptureBudget budget;
 
   RouteAudit(RouteAuditConfig config, RedactConfig global, CaptureBudget budget) {
     this.enabled = config.enabled();
@@ -42,6 +43,7 @@ final class RouteAudit {
 
   /** The policy for exchanges no route took: a record with sizes and digests, no body bytes. */
   static RouteAudit unrouted(RedactConfig global, CaptureBudget budget) {
+    // It keeps no body bytes, so it needs no share of its own.
     return new RouteAudit(new RouteAuditConfig(true, false, false, 0L, null, null), global, budget);
   }
 

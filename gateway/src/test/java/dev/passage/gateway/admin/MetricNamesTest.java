@@ -56,6 +56,9 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");
     counter(registry, expected, MetricNames.CAPTURE_BUDGET_EXHAUSTED, "passage_capture_budget_exhausted_total");
+    gauge(registry, expected, MetricNames.CAPTURE_SHARE_IN_USE, "passage_capture_share_in_use_bytes");
+    gauge(registry, expected, MetricNames.CAPTURE_SHARE_LIMIT, "passage_capture_share_limit_bytes");
+    counter(registry, expected, MetricNames.CAPTURE_SHARE_EXHAUSTED, "passage_capture_share_exhausted_total");
     counter(registry, expected, MetricNames.CAPTURE_SKIPPED_BYTES, "passage_capture_skipped_bytes_total");
     counter(registry, expected, MetricNames.ADMIN_AUTH_FAILURES, "passage_admin_auth_failures_total");
     gauge(registry, expected, MetricNames.PROCESS_RESIDENT_MEMORY, "passage_process_resident_memory_bytes");

@@ -149,6 +149,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRouteBudgetShareIsAFractionThatLeavesRoomForOneWholeBody() throws Exception {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("p.yaml", """
+        listen: 127.0.0.1:8080
+        routes:
+          - { name: a, match: { path_prefix: /a }, upstream: { targets: [http://127.0.0.1:1] }, audit: { budget_share: 0 } }
+          - { name: b, match: { path_prefix: /b }, upstream: { targets: [http://127.0.0.1:1] }, audit: { budget_share: 1.5 } }
+          - name: c
+            match: { path_prefix: /c }
+            upstream: { targets: [http://127.0.0.1:1] }
+            audit: { budget_share: 0.01, max_body_bytes: 65536 }
+        audit: { budget_bytes: 1048576 }
+        """, Map.<String, String>of()::get));
+    String all = e.getMessage();
+    assertTrue(all.contains("routes[0].audit.budget_share: must be a fraction greater than 0 and at most 1, got 0.0"), all);
+    assertTrue(all.contains("routes[1].audit.budget_share: must be a fraction greater than 0 and at most 1, got 1.5"), all);
+    assertTrue(all.contains("routes[2].audit.max_body_bytes: is larger than this route's capture share (budget_share 0.01"
+        + " of audit.budget_bytes = 10485 bytes)"), all);
+
+    PassageConfig ok = ConfigLoader.parse("p.yaml", MINIMAL, Map.<String, String>of()::get);
+    assertEquals(0.25, ok.routes().get(0).audit().budgetShare());
+    assertEquals(16L << 20, ok.routes().get(0).audit().shareBytes(ok.audit().budgetBytes()));
+  }
+
+  @Test
   void privateMetricsWithoutATokenIsRefusedAtTheAdminLine() {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("p.yaml", """
         listen: 127.0.0.1:8080
