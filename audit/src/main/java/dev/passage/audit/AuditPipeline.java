@@ -36,8 +36,18 @@ public final class AuditPipeline {
   private final AtomicBoolean loggedSubmitAfterClose = new AtomicBoolean();
   private final Thread writer;
 
-  /** Validates the settings and starts the writer thread. */
+  /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
+    this(sinks, queueRecords, Long.MAX_VALUE, policy, flushInterval);
+  }
+
+  /**
+   * Validates the settings and starts the writer thread. The queue holds at most {@code queueRecords}
+   * records and {@code queueBytes} of their {@link PendingRecord#heapBytes()} (admission stops at
+   * either; see {@link #submitAdmitted} for the overshoot an admitted exchange may add).
+   */
+  public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
+      Duration flushInterval) {
     Objects.requireNonNull(sinks, "sinks");
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
@@ -51,7 +61,11 @@ public final class AuditPipeline {
     }
     this.policy = Objects.requireNonNull(policy, "policy");
     this.batchWriter = new BatchWriter(sinks);
+    if (queueBytes < 1) {
+      throw new IllegalArgumentException("audit queue must hold >= 1 byte, got " + queueBytes);
+    }
     this.slots = new Slots(queueRecords, queue::wake);
+    this.slots.limitBytes(queueBytes);
     WriterLoop loop = new WriterLoop(queue, slots, batchWriter, written, dropped, flushInterval.toNanos(),
         policy == QueueFullPolicy.DROP);
     this.writer = new Thread(loop, "passage-audit-writer");
@@ -81,12 +95,13 @@ public final class AuditPipeline {
     if (policy == QueueFullPolicy.DROP) {
       return submit(record);
     }
+    long bytes = WriterLoop.heapBytes(record);
     slots.takeAlways();
-    slots.accepted();
+    slots.accepted(bytes);
     if (queue.offer(record)) {
       return true;
     }
-    slots.recordsDone(1);
+    slots.recordsDone(1, bytes);
     if (loggedSubmitAfterClose.compareAndSet(false, true)) {
       LOG.warn("audit record submitted after the pipeline was closed; it and any later ones are dropped");
     }
@@ -136,13 +151,18 @@ public final class AuditPipeline {
    */
   public boolean submit(PendingRecord record) {
     Objects.requireNonNull(record, "record");
+    long bytes = WriterLoop.heapBytes(record);
     boolean slot = policy == QueueFullPolicy.BLOCK ? slots.takeReservation() || slots.takeFree() : slots.takeFree();
+    if (slot && policy == QueueFullPolicy.DROP && !slots.bytesFit(bytes)) {
+      slots.free(1);
+      slot = false;
+    }
     if (slot) {
-      slots.accepted();
+      slots.accepted(bytes);
       if (queue.offer(record)) {
         return true;
       }
-      slots.recordsDone(1);
+      slots.recordsDone(1, bytes);
     }
     if (queue.isClosed() && loggedSubmitAfterClose.compareAndSet(false, true)) {
       LOG.warn("audit record submitted after the pipeline was closed; it and any later ones are dropped");
@@ -192,6 +212,11 @@ public final class AuditPipeline {
   /** Records accepted but not yet written and released (including a batch being retried). */
   public int queued() {
     return slots.pending();
+  }
+
+  /** Heap held by records waiting to be written (their {@link PendingRecord#heapBytes()}). */
+  public long queuedBytes() {
+    return slots.bytes();
   }
 
   public int reserved() {

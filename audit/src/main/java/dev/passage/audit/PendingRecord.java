@@ -21,6 +21,14 @@ public interface PendingRecord {
   void release();
 
   /**
+   * About how much heap the record holds while it waits (header and URI text, not the kept body
+   * bytes, which the capture budget already bounds). The queue is bounded by the sum of these too.
+   */
+  default long heapBytes() {
+    return 0;
+  }
+
+  /**
    * A record to write instead when {@link #render()} threw, typically the exchange's metadata without
    * bodies and with {@code error} describing the failure, so the exchange still leaves a trace.
    * Returns null when nothing can be written; the record is then counted as dropped.

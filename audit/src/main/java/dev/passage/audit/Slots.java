@@ -19,6 +19,8 @@ final class Slots {
   private final AtomicInteger used = new AtomicInteger();
   private final AtomicInteger reserved = new AtomicInteger();
   private final AtomicInteger pending = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+  private long maxBytes = Long.MAX_VALUE;
   private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
   private volatile boolean finished;
 
@@ -46,7 +48,21 @@ final class Slots {
   }
 
   boolean anyFree() {
-    return used.get() < capacity;
+    return used.get() < capacity && bytes.get() < maxBytes;
+  }
+
+  /** Also bounds the heap the waiting records hold ({@link PendingRecord#heapBytes()}). */
+  void limitBytes(long max) {
+    this.maxBytes = max;
+  }
+
+  long bytes() {
+    return bytes.get();
+  }
+
+  /** Whether {@code more} bytes of records fit under the byte bound now. */
+  boolean bytesFit(long more) {
+    return bytes.get() + more <= maxBytes;
   }
 
   /** Takes a free slot and records it as a reservation. */
@@ -88,14 +104,16 @@ final class Slots {
     }
   }
 
-  /** A taken slot now holds an accepted record. */
-  void accepted() {
+  /** A taken slot now holds an accepted record of {@code recordBytes}. */
+  void accepted(long recordBytes) {
     pending.incrementAndGet();
+    bytes.addAndGet(recordBytes);
   }
 
-  /** Frees {@code n} slots of accepted records that are now written (or dropped) and released. */
-  void recordsDone(int n) {
+  /** Frees {@code n} slots of accepted records (holding {@code recordBytes}) now written or dropped and released. */
+  void recordsDone(int n, long recordBytes) {
     pending.addAndGet(-n);
+    bytes.addAndGet(-recordBytes);
     free(n);
   }
 

@@ -80,10 +80,12 @@ final class WriterLoop implements Runnable {
   }
 
   private void finishBatch() {
+    long bytes = 0;
     for (PendingRecord r : batch) {
+      bytes += heapBytes(r);
       release(r);
     }
-    slots.recordsDone(batch.size());
+    slots.recordsDone(batch.size(), bytes);
     batch.clear();
     if (!dirty) {
       dirty = true;
@@ -94,12 +96,22 @@ final class WriterLoop implements Runnable {
   /** After giving up (or a crash): releases and counts whatever was not written. */
   private void dropEverythingLeft() {
     batch.addAll(queue.closeAndDrain());
+    long bytes = 0;
     for (PendingRecord r : batch) {
       dropped.incrementAndGet();
+      bytes += heapBytes(r);
       release(r);
     }
-    slots.recordsDone(batch.size());
+    slots.recordsDone(batch.size(), bytes);
     batch.clear();
+  }
+
+  static long heapBytes(PendingRecord record) {
+    try {
+      return record.heapBytes();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   /** Releases the record's capture budget; a failing release must not stop the writer. */

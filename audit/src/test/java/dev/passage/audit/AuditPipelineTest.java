@@ -184,6 +184,34 @@ class AuditPipelineTest {
   }
 
   @Test
+  void theQueueIsBoundedByTheHeapItsRecordsHoldNotOnlyByTheirCount() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    CountDownLatch gate = new CountDownLatch(1);
+    AuditPipeline pipeline = new AuditPipeline(List.of(TestSinks.gated(file, gate)), 1000, 250_000L,
+        QueueFullPolicy.BLOCK, SECOND);
+    // The writer holds the first; the next three (200 KB each, as a record with 16 KiB of tiny
+    // headers weighs) pass the byte bound long before the count bound.
+    assertTrue(pipeline.submitAdmitted(TestRecord.weighing("w0", 200_000)));
+    assertTrue(eventually(() -> pipeline.queuedBytes() == 200_000 || pipeline.queued() == 1, 2_000));
+    assertTrue(pipeline.submitAdmitted(TestRecord.weighing("w1", 200_000)));
+    assertFalse(pipeline.hasRoom(), "400 KB waiting against a 250 KB bound: " + pipeline.queuedBytes());
+    gate.countDown();
+    assertTrue(eventually(() -> pipeline.written() == 2, 5_000));
+    assertTrue(eventually(pipeline::hasRoom, 2_000));
+    assertEquals(0, pipeline.queuedBytes());
+    pipeline.close(SECOND);
+
+    AuditPipeline dropping = new AuditPipeline(List.of(TestSinks.gated(dir.resolve("d.jsonl"), new CountDownLatch(1))),
+        1000, 250_000L, QueueFullPolicy.DROP, SECOND);
+    assertTrue(dropping.submit(TestRecord.weighing("d0", 200_000)));
+    assertTrue(eventually(() -> dropping.queued() == 1, 2_000));
+    assertTrue(dropping.submit(TestRecord.weighing("d1", 40_000)));
+    assertFalse(dropping.submit(TestRecord.weighing("d2", 200_000)), "past the byte bound: dropped and counted");
+    assertEquals(1, dropping.dropped());
+    dropping.close(Duration.ofMillis(300));
+  }
+
+  @Test
   void releaseIsCalledExactlyOnceOnEveryPath() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     CountDownLatch gate = new CountDownLatch(1);

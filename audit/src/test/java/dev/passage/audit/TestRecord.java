@@ -9,6 +9,7 @@ final class TestRecord implements PendingRecord {
   final AtomicInteger releases = new AtomicInteger();
   private final boolean failRender;
   private final boolean hasFallback;
+  private long heapBytes;
 
   private TestRecord(String id, boolean failRender, boolean hasFallback) {
     this.id = id;
@@ -18,6 +19,18 @@ final class TestRecord implements PendingRecord {
 
   static TestRecord ok(String id) {
     return new TestRecord(id, false, false);
+  }
+
+  /** A record that says it holds {@code bytes} of heap while it waits. */
+  static TestRecord weighing(String id, long bytes) {
+    TestRecord r = new TestRecord(id, false, false);
+    r.heapBytes = bytes;
+    return r;
+  }
+
+  @Override
+  public long heapBytes() {
+    return heapBytes;
   }
 
   static TestRecord failingRender(String id, boolean hasFallback) {

@@ -72,6 +72,10 @@ public final class MetricNames {
   public static final String AUDIT_GENERATIONS_DELETED = "passage.audit.generations.deleted";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
+  /** Gauge {@code passage_audit_queue_bytes}: heap held by records waiting for the sinks (audit.queue_bytes bounds it). */
+  public static final String AUDIT_QUEUE_BYTES = "passage.audit.queue.bytes";
+  /** Gauge {@code passage_audit_queue_limit_bytes}: audit.queue_bytes. */
+  public static final String AUDIT_QUEUE_LIMIT_BYTES = "passage.audit.queue.limit.bytes";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */
   public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
   /** Gauge {@code passage_capture_budget_limit_bytes}. */

@@ -7,6 +7,9 @@ import java.util.List;
  *
  * @param budgetBytes  all kept body bytes of all in-flight exchanges together (default 64 MiB)
  * @param queueRecords records waiting for the sinks, at most (default 10000)
+ * @param queueBytes   heap those waiting records hold (headers, URI; bodies are under budgetBytes),
+ *                     at most (default 32 MiB): a record with 16 KiB of tiny headers costs about
+ *                     200 KiB, so a bound by count alone is not a memory bound
  * @param onQueueFull  {@code block} (default: new requests wait for room in the queue of records
  *                     waiting to be written, at most {@code admissionTimeout}) or {@code drop} (counted)
  * @param sinks        where records go; none means no audit trail
@@ -21,14 +24,14 @@ import java.util.List;
  *                     so no route can switch a secret back on by accident)
  */
 public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
-    String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval) {
+    String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval, Long queueBytes) {
 
-  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null);
+  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null, null);
 
   /** The config without global redaction lists (the built-in lists still apply). */
   public AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
       String drainTimeout) {
-    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null);
+    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null, null);
   }
 
   public AuditConfig {
@@ -40,5 +43,6 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
     redact = redact == null ? RedactConfig.DEFAULT : redact;
     admissionTimeout = admissionTimeout == null ? "5s" : admissionTimeout;
     flushInterval = flushInterval == null ? "1s" : flushInterval;
+    queueBytes = queueBytes == null ? 32L * 1024 * 1024 : queueBytes;
   }
 }

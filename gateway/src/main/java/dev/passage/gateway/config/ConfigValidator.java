@@ -189,6 +189,9 @@ final class ConfigValidator {
     duration("audit.drain_timeout", a.drainTimeout());
     duration("audit.admission_timeout", a.admissionTimeout());
     duration("audit.flush_interval", a.flushInterval());
+    if (a.queueBytes() < 64 * 1024) {
+      error("audit.queue_bytes", "must be at least 65536 (one record with large headers), got " + a.queueBytes());
+    }
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);

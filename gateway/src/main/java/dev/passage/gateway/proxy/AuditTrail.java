@@ -69,7 +69,8 @@ final class AuditTrail {
     }
     QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
     List<AuditSink> sinks = List.copyOf(files);
-    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), policy, Durations.parse(config.flushInterval()));
+    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
+        Durations.parse(config.flushInterval()));
     return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, config.redact(),
         Durations.parse(config.admissionTimeout()).toMillis());
   }

@@ -35,6 +35,7 @@ final class ExchangeRecord implements PendingRecord {
   private final String error;
   private final RouteAudit audit;
   private final String reason;
+  private final long heapBytes;
 
   ExchangeRecord(Exchange e, RouteAudit audit) {
     this.id = e.recordId;
@@ -63,6 +64,31 @@ final class ExchangeRecord implements PendingRecord {
     this.error = e.error();
     this.audit = audit;
     this.reason = e.refusal == null ? null : e.refusal.wireName();
+    this.heapBytes = estimateHeap();
+  }
+
+  /** Strings are UTF-16 on the heap (2 bytes a char, or 1 when compact), plus object headers. */
+  private long estimateHeap() {
+    long n = 512 + 2L * (uri.length() + method.length());
+    n += headerHeap(requestHeaders);
+    n += headerHeap(responseHeaders);
+    return n;
+  }
+
+  private static long headerHeap(List<Map.Entry<String, String>> headers) {
+    if (headers == null) {
+      return 0;
+    }
+    long n = 0;
+    for (Map.Entry<String, String> h : headers) {
+      n += 96 + 2L * (h.getKey().length() + h.getValue().length());
+    }
+    return n;
+  }
+
+  @Override
+  public long heapBytes() {
+    return heapBytes;
   }
 
   @Override

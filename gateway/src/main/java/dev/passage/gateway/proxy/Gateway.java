@@ -162,6 +162,10 @@ public final class Gateway {
         trail.pipeline, p -> p.sinkErrors());
     metrics.gauge(MetricNames.AUDIT_QUEUE_RECORDS, "audit records waiting for the writer",
         trail.pipeline, p -> p.queued());
+    metrics.gauge(MetricNames.AUDIT_QUEUE_BYTES, "heap held by audit records waiting for the writer",
+        trail.pipeline, p -> p.queuedBytes());
+    long queueLimit = config.audit().queueBytes();
+    metrics.gauge(MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "audit.queue_bytes", trail.pipeline, p -> queueLimit);
     metrics.counter(MetricNames.AUDIT_GENERATIONS_DELETED, "rotated audit files deleted by max_files retention",
         trail, t -> t.deletedGenerations());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());

@@ -53,6 +53,8 @@ class MetricNamesTest {
     counter(registry, expected, MetricNames.AUDIT_SINK_ERRORS, "passage_audit_sink_errors_total");
     counter(registry, expected, MetricNames.AUDIT_GENERATIONS_DELETED, "passage_audit_generations_deleted_total");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
+    gauge(registry, expected, MetricNames.AUDIT_QUEUE_BYTES, "passage_audit_queue_bytes");
+    gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");
     counter(registry, expected, MetricNames.CAPTURE_BUDGET_EXHAUSTED, "passage_capture_budget_exhausted_total");
