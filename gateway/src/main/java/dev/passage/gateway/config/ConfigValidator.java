@@ -76,6 +76,9 @@ final class ConfigValidator {
     if (!s.encodedSlashes().equals("keep") && !s.encodedSlashes().equals("reject")) {
       error("server.encoded_slashes", "expected keep or reject");
     }
+    if (!s.expectContinue().equals("gateway") && !s.expectContinue().equals("upstream")) {
+      error("server.expect_continue", "expected gateway or upstream");
+    }
   }
 
   private void route(String at, RouteConfig r, Set<String> names, AuditConfig audit) {

@@ -23,6 +23,10 @@ import java.util.List;
  *                                 appended to; from any other peer they are replaced (default none)
  * @param encodedSlashes           {@code keep} (default: %2F, %5C and \ stay as sent, one segment)
  *                                 or {@code reject} (400)
+ * @param expectContinue           {@code gateway} (default: the gateway answers {@code Expect:
+ *                                 100-continue} once the request is admitted) or {@code upstream}
+ *                                 (the expectation goes upstream and its {@code 100} is relayed, so
+ *                                 an upstream can refuse a body before it is sent)
  */
 public record ServerConfig(
     Integer maxInitialLineBytes,
@@ -35,10 +39,11 @@ public record ServerConfig(
     String idleTimeout,
     String shutdownGrace,
     List<String> trustedProxies,
-    String encodedSlashes) {
+    String encodedSlashes,
+    String expectContinue) {
 
   public static final ServerConfig DEFAULT =
-      new ServerConfig(null, null, null, null, null, null, null, null, null, null, null);
+      new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null);
 
   public ServerConfig {
     maxInitialLineBytes = maxInitialLineBytes == null ? 8192 : maxInitialLineBytes;
@@ -52,5 +57,6 @@ public record ServerConfig(
     shutdownGrace = shutdownGrace == null ? "10s" : shutdownGrace;
     trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
     encodedSlashes = encodedSlashes == null ? "keep" : encodedSlashes;
+    expectContinue = expectContinue == null ? "gateway" : expectContinue;
   }
 }

@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param headerTimeout            a request head must arrive within this time of its first byte (408)
  * @param bodyTimeout              longest pause between two request-body reads (408)
  * @param rejectEncodedSlashes     refuse %2F, %5C and \ in paths (400) instead of passing them
+ * @param relayExpectContinue      pass {@code Expect: 100-continue} upstream and relay its 100,
+ *                                 instead of answering it once the request is admitted
  */
 public record EdgeLimits(
     int maxRequestLineBytes,
@@ -23,7 +25,8 @@ public record EdgeLimits(
     int maxRequestsPerConnection,
     Duration headerTimeout,
     Duration bodyTimeout,
-    boolean rejectEncodedSlashes) {
+    boolean rejectEncodedSlashes,
+    boolean relayExpectContinue) {
 
   public static final int DEFAULT_MAX_CHUNK_LINE_BYTES = 4096;
 

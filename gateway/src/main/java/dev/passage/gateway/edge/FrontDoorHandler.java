@@ -169,7 +169,7 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
         state = head.upgrade ? State.UPGRADE_PENDING : closeAfterCurrent ? State.DISCARD : State.HEAD;
     }
     ByteBuf canonical = ctx.alloc().buffer(512);
-    head.writeCanonical(canonical, closeAfterCurrent);
+    head.writeCanonical(canonical, closeAfterCurrent, limits.relayExpectContinue());
     ctx.fireChannelRead(canonical);
   }
 

@@ -219,10 +219,11 @@ final class RequestHead {
   /**
    * Writes the head the engine parses: origin-form target, fields byte for byte in their order,
    * except that the absolute-form authority replaces Host, Content-Length appears once,
-   * Transfer-Encoding is exactly {@code chunked}, Expect is answered here and not passed on, an
+   * Transfer-Encoding is exactly {@code chunked}, Expect is answered here and not passed on (unless
+   * {@code keepExpect}: the upstream answers it), an
    * HTTP/1.0 connection is not kept alive, and {@code close} adds {@code Connection: close}.
    */
-  void writeCanonical(ByteBuf out, boolean close) {
+  void writeCanonical(ByteBuf out, boolean close, boolean keepExpect) {
     ascii(out, method).writeByte(' ');
     ascii(out, target.equals("*") ? "/" : target).writeByte(' ');
     ascii(out, version).writeByte('\r').writeByte('\n');
@@ -245,7 +246,9 @@ final class RequestHead {
           encodingWritten = true;
         }
       } else if (f.is("expect")) {
-        continue;
+        if (keepExpect && expectContinue) {
+          line(out, name, f.value());
+        }
       } else if (f.is("connection") && http10()) {
         String kept = withoutToken(f.value(), "keep-alive");
         if (!kept.isEmpty()) {

@@ -28,7 +28,7 @@ final class FrontDoor {
     return new EdgeLimits(server.maxInitialLineBytes(), server.maxHeaderBytes(), server.maxHeaderCount(),
         EdgeLimits.DEFAULT_MAX_CHUNK_LINE_BYTES, server.maxRequestsPerConnection(),
         Durations.parse(server.headerTimeout()), Durations.parse(server.bodyTimeout()),
-        server.encodedSlashes().equals("reject"));
+        server.encodedSlashes().equals("reject"), server.expectContinue().equals("upstream"));
   }
 
   /** Runs on the connection's event loop before its first read (Vert.x calls the connection handler while setting it up). */

@@ -91,7 +91,7 @@ public final class Gateway {
         .setDecompressionSupported(false)
         // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
         .setHttp2ClearTextEnabled(false);
-    GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail);
+    GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail, limits.relayExpectContinue());
     int maxConnections = config.server().maxConnections();
     server = vertx.createHttpServer(options).requestHandler(handler)
         // The canonical head cannot fail Vert.x's decoder; if it ever did, the request still takes

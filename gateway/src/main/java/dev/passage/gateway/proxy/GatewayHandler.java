@@ -20,8 +20,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
   private final RouteTable<ProxyRoute> routes;
   private final Exchange.Listener listener;
   private final AuditTrail trail;
+  /** server.expect_continue: upstream, the upstream's 100 is relayed (ProxyRoute) instead of sent here. */
+  private final boolean relayExpectContinue;
 
-  GatewayHandler(RouteTable<ProxyRoute> routes, Exchange.Listener listener, AuditTrail trail) {
+  GatewayHandler(RouteTable<ProxyRoute> routes, Exchange.Listener listener, AuditTrail trail,
+      boolean relayExpectContinue) {
+    this.relayExpectContinue = relayExpectContinue;
     this.routes = routes;
     this.listener = listener;
     this.trail = trail;
@@ -69,7 +73,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
       if (exchange.ended()) {
         return;
       }
-      if (admission.expectContinue()) {
+      if (admission.expectContinue() && !relayExpectContinue) {
         request.response().writeContinue();
       }
       if (websocket) {

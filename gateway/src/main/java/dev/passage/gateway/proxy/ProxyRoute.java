@@ -66,6 +66,10 @@ final class ProxyRoute {
             // Failures reach the exchange through the response future; without a handler Vert.x
             // would also log every client abort as an error.
             req.exceptionHandler(failure -> {});
+            // Only under server.expect_continue: upstream does the canonical head keep Expect.
+            if (exchange.request.headers().contains("expect")) {
+              relayContinue(vertx, exchange, req);
+            }
           });
     });
     this.proxy.addInterceptor(new ExchangeInterceptor(vertx, this));
@@ -82,6 +86,26 @@ final class ProxyRoute {
         exchange.endRefused(RefusalReason.BAD_TRANSFER_ENCODING);
       }
     }
+  }
+
+  /**
+   * server.expect_continue: upstream. The client waits for 100 before it sends the body, so the
+   * library (which writes the head with the first body bytes) must be made to send the head now;
+   * the upstream's 100 is then relayed. On the next tick the library has set the request's headers.
+   */
+  private static void relayContinue(Vertx vertx, Exchange exchange, io.vertx.core.http.HttpClientRequest req) {
+    req.continueHandler(v -> {
+      if (!exchange.ended() && !exchange.request.response().headWritten()) {
+        exchange.request.response().writeContinue();
+      }
+    });
+    vertx.runOnContext(v -> {
+      try {
+        req.sendHead();
+      } catch (IllegalArgumentException | IllegalStateException alreadySent) {
+        // The client sent its body without waiting: the head went out with it.
+      }
+    });
   }
 
   static Exchange takeHandoff() {

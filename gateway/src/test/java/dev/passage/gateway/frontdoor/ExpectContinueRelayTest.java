@@ -1,0 +1,111 @@
+package dev.passage.gateway.frontdoor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.passage.gateway.support.RawClient;
+import dev.passage.gateway.support.RawResponse;
+import dev.passage.gateway.support.RunningGateway;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code server.expect_continue: upstream}: the expectation goes upstream and the upstream decides;
+ * its 100 reaches the client, who then sends the body. (An upstream that answers a final status
+ * before the body is a known gap: Vert.x's client fails that exchange, the client gets 502;
+ * docs/security.md.)
+ */
+class ExpectContinueRelayTest {
+
+  @Test
+  void theUpstreams100IsRelayedAndTheBodyFollowsIt() throws Exception {
+    try (DecidingUpstream up = new DecidingUpstream();
+        RunningGateway gw = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            server: { expect_continue: upstream }
+            routes:
+              - name: r
+                match: { path_prefix: / }
+                upstream: { targets: ["${U}"] }
+            """, Map.of("U", "http://127.0.0.1:" + up.port()))) {
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        c.send("PUT /accept HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        RawResponse interim = c.read();
+        assertEquals(100, interim.status(), "the upstream's 100, relayed: " + interim);
+        RawResponse done = c.send("hello").read();
+        assertEquals(200, done.status(), done.toString());
+        assertEquals("got hello", done.bodyText());
+      }
+      assertTrue(up.heads.get(0).toLowerCase().contains("\r\nexpect: 100-continue\r\n"), up.heads.get(0));
+    }
+  }
+
+  /** Reads a head, answers 100, reads the 5-byte body, then answers 200 with it. */
+  static final class DecidingUpstream implements AutoCloseable {
+    final ServerSocket server = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
+    final List<String> heads = new CopyOnWriteArrayList<>();
+
+    DecidingUpstream() throws IOException {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            Socket s = server.accept();
+            Thread c = new Thread(() -> serve(s));
+            c.setDaemon(true);
+            c.start();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private void serve(Socket s) {
+      try (s) {
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+          int b = in.read();
+          if (b < 0) {
+            return;
+          }
+          head.write(b);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        heads.add(text);
+        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        byte[] body = in.readNBytes(5);
+        String reply = "got " + new String(body, StandardCharsets.ISO_8859_1);
+        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + reply.length() + "\r\n\r\n" + reply)
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        in.read();
+      } catch (IOException gone) {
+        // the gateway went away
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+}
