@@ -1,11 +1,10 @@
 package dev.passage.gateway.adversity;
 
+import dev.passage.gateway.support.RawServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -14,56 +13,32 @@ import java.util.Locale;
  * An upstream that misbehaves on request: the first path segment after {@code /b/} names what it
  * does. Raw sockets, so it can answer what no framework would.
  */
-final class ChaosUpstream implements AutoCloseable {
+final class ChaosUpstream extends RawServer {
 
   /** Every behaviour, by the path segment that asks for it. */
   static final String[] BEHAVIOURS = {
       "ok", "slow-headers", "close-mid-headers", "close-mid-body", "reset", "never", "odd-te", "status-999",
       "early-hints", "chunked", "huge-header"};
 
-  private final ServerSocket server = new ServerSocket(0, 200, InetAddress.getByName("127.0.0.1"));
-
   ChaosUpstream() throws IOException {
-    Thread t = new Thread(this::accept, "chaos-upstream");
-    t.setDaemon(true);
-    t.start();
+    super("chaos-upstream");
   }
 
-  int port() {
-    return server.getLocalPort();
-  }
-
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread c = new Thread(() -> serve(s), "chaos-upstream-conn");
-        c.setDaemon(true);
-        c.start();
-      } catch (IOException closed) {
+  @Override
+  protected void serve(Socket s) throws IOException, InterruptedException {
+    InputStream in = s.getInputStream();
+    OutputStream out = s.getOutputStream();
+    while (true) {
+      String head = readHead(in);
+      if (head == null) {
         return;
       }
-    }
-  }
-
-  private static void serve(Socket s) {
-    try (s) {
-      InputStream in = s.getInputStream();
-      OutputStream out = s.getOutputStream();
-      while (true) {
-        String head = readHead(in);
-        if (head == null) {
-          return;
-        }
-        skipBody(in, head);
-        String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
-        String behaviour = path.startsWith("/b/") ? path.substring(3).split("[/?]")[0] : "ok";
-        if (!answer(behaviour, s, out)) {
-          return;
-        }
+      skipBody(in, head);
+      String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+      String behaviour = path.startsWith("/b/") ? path.substring(3).split("[/?]")[0] : "ok";
+      if (!answer(behaviour, s, out)) {
+        return;
       }
-    } catch (IOException | InterruptedException gone) {
-      // the gateway went away, or this connection was meant to die
     }
   }
 
@@ -165,8 +140,4 @@ final class ChaosUpstream implements AutoCloseable {
     return c < 0 ? null : b.toString();
   }
 
-  @Override
-  public void close() throws IOException {
-    server.close();
-  }
 }

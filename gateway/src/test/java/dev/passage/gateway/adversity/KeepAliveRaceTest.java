@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
+import dev.passage.gateway.support.RawServer;
 import dev.passage.gateway.support.RunningGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,46 +68,23 @@ class KeepAliveRaceTest {
   }
 
   /** Answers the first request of each connection keep-alive, then closes when the next one arrives. */
-  static final class OneRequestPerConnection implements AutoCloseable {
-    final ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+  static final class OneRequestPerConnection extends RawServer {
     final AtomicInteger connections = new AtomicInteger();
 
     OneRequestPerConnection() throws IOException {
-      Thread t = new Thread(this::accept, "stale-upstream");
-      t.setDaemon(true);
-      t.start();
+      super("stale-upstream");
     }
 
-    int port() {
-      return server.getLocalPort();
-    }
-
-    private void accept() {
-      while (!server.isClosed()) {
-        try {
-          Socket s = server.accept();
-          connections.incrementAndGet();
-          Thread t = new Thread(() -> serve(s), "stale-upstream-conn");
-          t.setDaemon(true);
-          t.start();
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }
-
-    private static void serve(Socket s) {
-      try (s) {
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        readHead(in);
-        out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        // The next request's first bytes: close without an answer, as an idle timeout would.
-        in.read();
-      } catch (IOException ignored) {
-        // the gateway went away
-      }
+    @Override
+    protected void serve(Socket s) throws IOException {
+      connections.incrementAndGet();
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      readHead(in);
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      // The next request's first bytes: close without an answer, as an idle timeout would.
+      in.read();
     }
 
     private static void readHead(InputStream in) throws IOException {
@@ -122,9 +98,5 @@ class KeepAliveRaceTest {
       }
     }
 
-    @Override
-    public void close() throws IOException {
-      server.close();
-    }
   }
 }

@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passage.gateway.support.AuditFile;
 import dev.passage.gateway.support.LeakCheckExtension;
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
 import dev.passage.gateway.support.RecordingUpstream;
 import dev.passage.gateway.support.RunningGateway;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(LeakCheckExtension.class)
 class OddUpstreamTest {
 
-  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir
   static Path dir;
   static RecordingUpstream upstream;
@@ -153,19 +151,7 @@ class OddUpstreamTest {
   static final String UPSTREAM_HIDDEN = "x-passage-hidden-cache-control";
 
   static JsonNode awaitRecord(String id) throws Exception {
-    Path file = dir.resolve("audit.jsonl");
-    long end = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < end) {
-      if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
-          JsonNode rec = JSON.readTree(line);
-          if (id.equals(rec.path("id").asText())) {
-            return rec;
-          }
-        }
-      }
-      Thread.sleep(25);
-    }
-    return null;
+    return new AuditFile(dir.resolve("audit.jsonl")).await(id, 5000);
   }
+
 }

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passage.gateway.support.AuditFile;
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
 import dev.passage.gateway.support.RecordingUpstream;
 import dev.passage.gateway.support.RunningGateway;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -119,18 +119,11 @@ class RedactionDefaultsTest {
   }
 
   static String awaitLine(String id) throws Exception {
-    Path file = dir.resolve("audit.jsonl");
-    long end = System.currentTimeMillis() + 5000;
-    while (System.currentTimeMillis() < end) {
-      if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
-          if (line.contains("\"id\":\"" + id + "\"")) {
-            return line;
-          }
-        }
-      }
-      Thread.sleep(25);
+    String line = new AuditFile(dir.resolve("audit.jsonl")).awaitLine("id", id, 5000);
+    if (line == null) {
+      throw new AssertionError("no record for " + id);
     }
-    throw new AssertionError("no record for " + id);
+    return line;
   }
+
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.passage.gateway.support.AuditFile;
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
 import dev.passage.gateway.support.RunningGateway;
@@ -175,20 +176,12 @@ class TruthfulRecordsTest {
         "GRACE", grace));
   }
 
-  static JsonNode await(Path dir, String id) throws Exception {
-    Path file = dir.resolve("audit.jsonl");
-    long end = System.currentTimeMillis() + 8000;
-    while (System.currentTimeMillis() < end) {
-      if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
-          JsonNode rec = JSON.readTree(line);
-          if (id.equals(rec.path("request_id").asText())) {
-            return rec;
-          }
-        }
-      }
-      Thread.sleep(25);
+  static JsonNode await(Path dir, String requestId) throws Exception {
+    JsonNode rec = new AuditFile(dir.resolve("audit.jsonl")).awaitBy("request_id", requestId, 8000);
+    if (rec == null) {
+      throw new AssertionError("no record for " + requestId);
     }
-    throw new AssertionError("no record for " + id);
+    return rec;
   }
+
 }

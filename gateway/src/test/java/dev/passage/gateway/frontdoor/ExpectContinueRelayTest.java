@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
+import dev.passage.gateway.support.RawServer;
 import dev.passage.gateway.support.RunningGateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -51,61 +50,35 @@ class ExpectContinueRelayTest {
   }
 
   /** Reads a head, answers 100, reads the 5-byte body, then answers 200 with it. */
-  static final class DecidingUpstream implements AutoCloseable {
-    final ServerSocket server = new ServerSocket(0, 10, InetAddress.getByName("127.0.0.1"));
+  static final class DecidingUpstream extends RawServer {
     final List<String> heads = new CopyOnWriteArrayList<>();
 
     DecidingUpstream() throws IOException {
-      Thread t = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            Socket s = server.accept();
-            Thread c = new Thread(() -> serve(s));
-            c.setDaemon(true);
-            c.start();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      });
-      t.setDaemon(true);
-      t.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    private void serve(Socket s) {
-      try (s) {
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-          int b = in.read();
-          if (b < 0) {
-            return;
-          }
-          head.write(b);
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        heads.add(text);
-        out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        byte[] body = in.readNBytes(5);
-        String reply = "got " + new String(body, StandardCharsets.ISO_8859_1);
-        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + reply.length() + "\r\n\r\n" + reply)
-            .getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        in.read();
-      } catch (IOException gone) {
-        // the gateway went away
-      }
+      super("deciding-upstream");
     }
 
     @Override
-    public void close() throws IOException {
-      server.close();
+    protected void serve(Socket s) throws IOException {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          return;
+        }
+        head.write(b);
+      }
+      String text = head.toString(StandardCharsets.ISO_8859_1);
+      heads.add(text);
+      out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      byte[] body = in.readNBytes(5);
+      String reply = "got " + new String(body, StandardCharsets.ISO_8859_1);
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + reply.length() + "\r\n\r\n" + reply)
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      in.read();
     }
   }
 }

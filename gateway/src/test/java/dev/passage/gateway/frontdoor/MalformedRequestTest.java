@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.passage.gateway.support.AuditFile;
 import dev.passage.gateway.support.RawClient;
 import dev.passage.gateway.support.RawResponse;
 import dev.passage.gateway.support.RecordingUpstream;

@@ -1,4 +1,4 @@
-package dev.passage.gateway.frontdoor;
+package dev.passage.gateway.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,27 +9,37 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** The gateway's JSONL audit file, read the way an operator would: one JSON object per line. */
-final class AuditFile {
+public final class AuditFile {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
 
-  AuditFile(Path path) {
+  public AuditFile(Path path) {
     this.path = path;
   }
 
   /** The record whose {@code id} is {@code id}, polling until it is written; null after {@code millis}. */
-  JsonNode await(String id, long millis) throws IOException, InterruptedException {
+  public JsonNode await(String id, long millis) throws IOException, InterruptedException {
+    return awaitBy("id", id, millis);
+  }
+
+  /** The first record whose top-level {@code field} is {@code value}; null after {@code millis}. */
+  public JsonNode awaitBy(String field, String value, long millis) throws IOException, InterruptedException {
+    String line = awaitLine(field, value, millis);
+    return line == null ? null : JSON.readTree(line);
+  }
+
+  /** The raw line of that record, as written; null after {@code millis}. */
+  public String awaitLine(String field, String value, long millis) throws IOException, InterruptedException {
     long end = System.currentTimeMillis() + millis;
     do {
       for (String line : lines()) {
         if (line.isBlank()) {
           continue;
         }
-        JsonNode rec = JSON.readTree(line);
-        if (id.equals(rec.path("id").asText(null))) {
-          return rec;
+        if (value.equals(JSON.readTree(line).path(field).asText(null))) {
+          return line;
         }
       }
       Thread.sleep(25);
