@@ -1,5 +1,6 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.gateway.metrics.ReadinessCheck;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

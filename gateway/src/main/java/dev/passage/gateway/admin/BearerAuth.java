@@ -1,5 +1,6 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.gateway.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpServerRequest;

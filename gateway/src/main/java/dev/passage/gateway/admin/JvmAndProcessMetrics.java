@@ -1,5 +1,6 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.gateway.metrics.MetricNames;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.config.MeterFilter;

@@ -4,8 +4,8 @@ import dev.passage.gateway.config.ConfigException;
 import ch.qos.logback.classic.LoggerContext;
 import dev.passage.gateway.config.ConfigLoader;
 import dev.passage.gateway.config.Durations;
+import dev.passage.gateway.Passage;
 import dev.passage.gateway.config.PassageConfig;
-import dev.passage.gateway.proxy.Gateway;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
@@ -20,7 +20,7 @@ final class Launcher {
   }
 
   static int runUntilStopped(PassageConfig config, String demoUpstream) throws Exception {
-    Gateway gateway;
+    Passage gateway;
     try {
       if (demoUpstream != null) {
         io.vertx.core.Vertx demo = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
@@ -29,7 +29,7 @@ final class Launcher {
             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         System.out.println("demo upstream on http://" + demoUpstream);
       }
-      gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      gateway = Passage.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       System.err.println("passage: cannot start: " + e.getCause().getMessage());
       return 1;

@@ -2,13 +2,10 @@ package dev.passage.gateway.proxy;
 
 import dev.passage.capture.BodyTee;
 import dev.passage.capture.SkipReason;
-import dev.passage.gateway.admin.AdminServer;
-import dev.passage.gateway.admin.AdminSettings;
-import dev.passage.gateway.admin.GatewayMetrics;
-import dev.passage.gateway.admin.MemoryReport;
-import dev.passage.gateway.admin.MetricNames;
-import dev.passage.gateway.admin.ReadinessCheck;
-import dev.passage.gateway.admin.RouteMeters;
+import dev.passage.gateway.metrics.GatewayMetrics;
+import dev.passage.gateway.metrics.MetricNames;
+import dev.passage.gateway.metrics.ReadinessCheck;
+import dev.passage.gateway.metrics.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
@@ -30,7 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running gateway: one Vert.x instance, the proxy listener, and the routes. Lifecycle: a
+ * The engine: one Vert.x instance, the proxy listener with its front door, the routes and the audit
+ * trail. It knows nothing of the admin listener, which {@link dev.passage.gateway.Passage} starts
+ * beside it from {@link #readinessChecks}, {@link #metrics} and {@link #memoryParts}. Lifecycle: a
  * validated config goes in, {@link #start} binds, {@link #close} stops (also after a partial start).
  */
 public final class Gateway {
@@ -48,7 +47,6 @@ public final class Gateway {
   private final GatewayMetrics metrics = new GatewayMetrics();
   private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
   private final RouteMeters unroutedMeters = metrics.route(GatewayMetrics.NO_ROUTE);
-  private AdminServer admin;
 
   private Gateway(PassageConfig config, Vertx vertx) {
     this.config = config;
@@ -114,13 +112,11 @@ public final class Gateway {
     registerAuditGauges();
     return server.listen()
         .onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort()))
-        .compose(s -> startAdmin());
+        .mapEmpty();
   }
 
-  private Future<Void> startAdmin() {
-    if (config.admin() == null || config.admin().listen() == null) {
-      return Future.succeededFuture();
-    }
+  /** What readiness reports for the engine: the listener, the audit sinks, room in the audit queue. */
+  public List<ReadinessCheck> readinessChecks() {
     List<ReadinessCheck> checks = new ArrayList<>();
     checks.add(ReadinessCheck.of("proxy_listener", () -> server != null && server.actualPort() > 0,
         () -> server != null && server.actualPort() > 0 ? "listening on " + config.listen() : "not bound"));
@@ -131,16 +127,16 @@ public final class Gateway {
           () -> trail.hasRoom() ? "room for new exchanges"
               : "saturated: " + trail.pipeline.queued() + " records waiting, new requests wait up to audit.admission_timeout"));
     }
-    String listen = config.admin().listen();
-    AdminSettings settings = new AdminSettings(config.admin().token(), config.admin().publicMetrics());
-    return AdminServer.start(vertx, host(listen), port(listen), settings, metrics.registry(), checks,
-            new MemoryReport(this::memoryParts))
-        .onSuccess(a -> admin = a)
-        .mapEmpty();
+    return checks;
+  }
+
+  /** The engine's meters (the admin listener serves them). */
+  public GatewayMetrics metrics() {
+    return metrics;
   }
 
   /** Passage's own memory holders for /debug/memory, all inside the heap counted there. */
-  private Map<String, Long> memoryParts() {
+  public Map<String, Long> memoryParts() {
     Map<String, Long> parts = new LinkedHashMap<>();
     if (trail != null) {
       parts.put("capture_budget_in_use", trail.budget.inUse());
@@ -241,20 +237,21 @@ public final class Gateway {
     return trail == null ? null : trail.budget;
   }
 
-  /** The bound admin port, or -1 when no admin listener is configured. */
-  public int adminPort() {
-    return admin == null ? -1 : admin.port();
-  }
-
   public Vertx vertx() {
     return vertx;
   }
 
   public Future<Void> close() {
+    return close(Future.succeededFuture());
+  }
+
+  /**
+   * Stops gracefully, waiting also for {@code alongside} (the admin listener's close, which runs
+   * on this Vert.x) before the upstream clients and Vert.x itself are closed.
+   */
+  public Future<Void> close(Future<Void> alongside) {
     List<Future<Void>> listeners = new ArrayList<>();
-    if (admin != null) {
-      listeners.add(admin.close());
-    }
+    listeners.add(alongside);
     if (server != null) {
       // Graceful: stop accepting, let in-flight exchanges (downloads, uploads, streams) finish
       // within the grace period; their upstream connections must stay open until then.
@@ -278,12 +275,12 @@ public final class Gateway {
         .andThen(ar -> metrics.close());
   }
 
-  static String host(String hostPort) {
+  public static String host(String hostPort) {
     String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
     return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
-  static int port(String hostPort) {
+  public static int port(String hostPort) {
     return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 }

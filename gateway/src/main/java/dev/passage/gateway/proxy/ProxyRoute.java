@@ -1,7 +1,7 @@
 package dev.passage.gateway.proxy;
 
-import dev.passage.gateway.admin.GatewayMetrics;
-import dev.passage.gateway.admin.RouteMeters;
+import dev.passage.gateway.metrics.GatewayMetrics;
+import dev.passage.gateway.metrics.RouteMeters;
 import dev.passage.gateway.config.RouteConfig;
 import dev.passage.gateway.edge.RefusalReason;
 import dev.passage.gateway.edge.TrustedProxies;

@@ -1,6 +1,6 @@
 package dev.passage.gateway.proxy;
 
-import dev.passage.gateway.admin.RouteMeters;
+import dev.passage.gateway.metrics.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.UpstreamConfig;
 import io.vertx.core.Future;

@@ -1,5 +1,7 @@
 package dev.passage.gateway.admin;
 
+import dev.passage.gateway.metrics.ReadinessCheck;
+import dev.passage.gateway.metrics.MetricNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -2,7 +2,7 @@ package dev.passage.gateway.support;
 
 import dev.passage.gateway.config.ConfigLoader;
 import dev.passage.gateway.config.PassageConfig;
-import dev.passage.gateway.proxy.Gateway;
+import dev.passage.gateway.Passage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,17 +14,17 @@ import java.util.concurrent.TimeUnit;
 /** A gateway started in this JVM from YAML text on port 0, with a JDK HTTP client pointed at it. */
 public final class RunningGateway implements AutoCloseable {
 
-  public final Gateway gateway;
+  public final Passage gateway;
   public final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private RunningGateway(Gateway gateway) {
+  private RunningGateway(Passage gateway) {
     this.gateway = gateway;
   }
 
   /** {@code yaml} may refer to {@code ${NAME}} from {@code env}. */
   public static RunningGateway start(String yaml, Map<String, String> env) throws Exception {
     PassageConfig config = ConfigLoader.parse("test.yaml", yaml, env::get);
-    Gateway gateway = Gateway.start(config).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    Passage gateway = Passage.start(config).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     return new RunningGateway(gateway);
   }
 

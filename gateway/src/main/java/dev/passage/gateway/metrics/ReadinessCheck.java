@@ -1,4 +1,4 @@
-package dev.passage.gateway.admin;
+package dev.passage.gateway.metrics;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package dev.passage.gateway.admin;
+package dev.passage.gateway.metrics;
 
 import dev.passage.capture.SkipReason;
 import dev.passage.gateway.edge.RefusalReason;

@@ -1,4 +1,4 @@
-package dev.passage.gateway.admin;
+package dev.passage.gateway.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

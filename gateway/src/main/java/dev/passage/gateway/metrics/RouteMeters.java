@@ -1,4 +1,4 @@
-package dev.passage.gateway.admin;
+package dev.passage.gateway.metrics;
 
 import dev.passage.capture.CaptureBudget;
 import io.micrometer.core.instrument.Counter;

@@ -1,4 +1,4 @@
-package dev.passage.gateway.admin;
+package dev.passage.gateway.metrics;
 
 /**
  * Every meter name Passage registers, in one place, as Micrometer dotted names under the
