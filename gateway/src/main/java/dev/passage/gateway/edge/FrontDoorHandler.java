@@ -171,6 +171,11 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
     ByteBuf canonical = ctx.alloc().buffer(512);
     head.writeCanonical(canonical, closeAfterCurrent, limits.relayExpectContinue());
     ctx.fireChannelRead(canonical);
+    if (state != State.BODY_LENGTH && state != State.BODY_CHUNKED) {
+      // No body to watch: an idle keep-alive connection must not keep its last exchange reachable
+      // (the engine's body-refusal listener holds it), or every idle connection costs kilobytes.
+      current = null;
+    }
   }
 
   private void readLengthBody(ByteBuf data) {
