@@ -70,6 +70,12 @@ public final class MetricNames {
    * sink's {@code max_files} retention (never without it), each also logged with its file name.
    */
   public static final String AUDIT_GENERATIONS_DELETED = "passage.audit.generations.deleted";
+  /** Gauge {@code passage_audit_rotations_pending}: rotated files waiting for the compressor (at most 4 per sink). */
+  public static final String AUDIT_ROTATIONS_PENDING = "passage.audit.rotations.pending";
+  /** Counter {@code passage_audit_rotations_deferred_total}: rotations put off because the compressor lagged. */
+  public static final String AUDIT_ROTATIONS_DEFERRED = "passage.audit.rotations.deferred";
+  /** Counter {@code passage_audit_compression_errors_total}: failed attempts to compress a rotated file (retried). */
+  public static final String AUDIT_COMPRESSION_ERRORS = "passage.audit.compression.errors";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
   /** Gauge {@code passage_audit_queue_bytes}: heap held by records waiting for the sinks (audit.queue_bytes bounds it). */

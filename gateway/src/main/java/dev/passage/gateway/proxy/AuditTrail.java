@@ -123,6 +123,20 @@ final class AuditTrail {
   }
 
   /** Rotated generations deleted by {@code max_files} retention, over every file sink. */
+  /** Rotated files waiting to be compressed, over all file sinks (bounded: past it, files grow). */
+  long pendingRotations() {
+    return fileSinks.stream().mapToLong(JsonlFileSink::pendingRotations).sum();
+  }
+
+  /** Times a rotation was put off because too many rotated files waited for the compressor. */
+  long deferredRotations() {
+    return fileSinks.stream().mapToLong(JsonlFileSink::deferredRotations).sum();
+  }
+
+  long compressionErrors() {
+    return fileSinks.stream().mapToLong(JsonlFileSink::compressionErrors).sum();
+  }
+
   long deletedGenerations() {
     return fileSinks.stream().mapToLong(JsonlFileSink::deletedGenerations).sum();
   }

@@ -164,6 +164,12 @@ public final class Gateway {
     metrics.gauge(MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "audit.queue_bytes", trail.pipeline, p -> queueLimit);
     metrics.counter(MetricNames.AUDIT_GENERATIONS_DELETED, "rotated audit files deleted by max_files retention",
         trail, t -> t.deletedGenerations());
+    metrics.gauge(MetricNames.AUDIT_ROTATIONS_PENDING, "rotated audit files waiting to be compressed",
+        trail, t -> t.pendingRotations());
+    metrics.counter(MetricNames.AUDIT_ROTATIONS_DEFERRED, "rotations put off because the compressor lagged",
+        trail, t -> t.deferredRotations());
+    metrics.counter(MetricNames.AUDIT_COMPRESSION_ERRORS, "failed attempts to compress a rotated audit file (retried)",
+        trail, t -> t.compressionErrors());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
         trail.budget, b -> b.limit());

@@ -52,6 +52,9 @@ class MetricNamesTest {
     counter(registry, expected, MetricNames.AUDIT_RECORDS_DROPPED, "passage_audit_records_dropped_total");
     counter(registry, expected, MetricNames.AUDIT_SINK_ERRORS, "passage_audit_sink_errors_total");
     counter(registry, expected, MetricNames.AUDIT_GENERATIONS_DELETED, "passage_audit_generations_deleted_total");
+    gauge(registry, expected, MetricNames.AUDIT_ROTATIONS_PENDING, "passage_audit_rotations_pending");
+    counter(registry, expected, MetricNames.AUDIT_ROTATIONS_DEFERRED, "passage_audit_rotations_deferred_total");
+    counter(registry, expected, MetricNames.AUDIT_COMPRESSION_ERRORS, "passage_audit_compression_errors_total");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_BYTES, "passage_audit_queue_bytes");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");
