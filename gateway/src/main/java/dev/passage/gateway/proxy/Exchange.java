@@ -40,6 +40,8 @@ final class Exchange {
   int status;
   MultiMap responseHeaders;
   boolean clientClosed;
+  /** The upstream's response body failed (closed or reset mid-body): the client did not leave by itself. */
+  boolean upstreamBroke;
   /** The audit policy of this exchange, or null when no record is written. */
   RouteAudit audit;
   BodyTee requestTee;

@@ -124,7 +124,13 @@ final class ExchangeInterceptor implements ProxyInterceptor {
       if (exchange.audit != null && body != null) {
         boolean hasBody = responseHasBody(ctx.request().getMethod().name(), response.getStatusCode());
         exchange.responseTee = exchange.audit.responseTee(response.headers(), hasBody);
-        response.setBody(Body.body(new TeeReadStream(body.stream(), exchange.responseTee), body.length(), body.mediaType()));
+        // The library resets the client when the upstream body fails: mark whose fault it was first.
+        // (When the client left first, the library resets the upstream and this fires too: not a break.)
+        response.setBody(Body.body(new TeeReadStream(body.stream(), exchange.responseTee, () -> {
+          if (!exchange.clientGone()) {
+            exchange.upstreamBroke = true;
+          }
+        }), body.length(), body.mediaType()));
       }
     }
     response.putHeader(ForwardingHeaders.REQUEST_ID, exchange.id);
@@ -136,7 +142,7 @@ final class ExchangeInterceptor implements ProxyInterceptor {
     return sent.andThen(ar -> {
       if (ar.succeeded()) {
         exchange.end(Exchange.Outcome.OK, 0, null);
-      } else if (exchange.clientGone()) {
+      } else if (exchange.clientGone() && !exchange.upstreamBroke) {
         exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away during the response");
       } else {
         exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");

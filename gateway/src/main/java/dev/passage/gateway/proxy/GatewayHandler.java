@@ -93,14 +93,22 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     HttpServerResponse response = exchange.request.response();
     response.closeHandler(v -> {
       exchange.clientClosed = true;
-      exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+      if (exchange.upstreamBroke) {
+        exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");
+      } else {
+        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+      }
       exchange.abandonUpstream();
     });
     response.endHandler(v -> {
       // Vert.x also calls this when the connection closes before the response was written.
       if (!response.ended()) {
         exchange.clientClosed = true;
-        exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+        if (exchange.upstreamBroke) {
+          exchange.end(Exchange.Outcome.UPSTREAM_ERROR, 0, "upstream failed during the response");
+        } else {
+          exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away");
+        }
         exchange.abandonUpstream();
       } else if (exchange.responseNanos != 0) {
         exchange.end(Exchange.Outcome.OK, response.getStatusCode(), null);

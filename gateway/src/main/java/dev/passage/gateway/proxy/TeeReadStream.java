@@ -20,9 +20,17 @@ final class TeeReadStream implements ReadStream<Buffer> {
   private final BodyTee tee;
   private long bytes;
 
+  /** Told first when the source fails, before whoever pipes this stream reacts to it. */
+  private final Runnable onSourceFailure;
+
   TeeReadStream(ReadStream<Buffer> source, BodyTee tee) {
+    this(source, tee, null);
+  }
+
+  TeeReadStream(ReadStream<Buffer> source, BodyTee tee, Runnable onSourceFailure) {
     this.source = source;
     this.tee = tee;
+    this.onSourceFailure = onSourceFailure;
   }
 
   static void show(BodyTee tee, Buffer chunk) {
@@ -43,7 +51,14 @@ final class TeeReadStream implements ReadStream<Buffer> {
 
   @Override
   public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-    source.exceptionHandler(handler);
+    if (onSourceFailure == null || handler == null) {
+      source.exceptionHandler(handler);
+    } else {
+      source.exceptionHandler(failure -> {
+        onSourceFailure.run();
+        handler.handle(failure);
+      });
+    }
     return this;
   }
 

@@ -61,6 +61,36 @@ class TruthfulRecordsTest {
   }
 
   @Test
+  void anUpstreamThatDiesMidBodyIsAnUpstreamErrorNotAClientAbort(@TempDir Path dir) throws Exception {
+    try (ChaosUpstream up = new ChaosUpstream();
+        RunningGateway gw = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            routes:
+              - name: r
+                match: { path_prefix: / }
+                upstream: { targets: ["${U}"] }
+            audit:
+              flush_interval: 50ms
+              sinks: [{ type: file, path: "${AUDIT}" }]
+            """, Map.of("U", up.url(), "AUDIT", dir.resolve("audit.jsonl").toString()));
+        Socket s = new Socket("127.0.0.1", gw.gateway.port())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("GET /b/close-mid-body HTTP/1.1\r\nHost: h\r\nX-Request-Id: dies-mid-body\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      try {
+        // The client reads patiently; the gateway ends the connection when the upstream breaks.
+        while (s.getInputStream().read() >= 0) {
+          // drain
+        }
+      } catch (java.io.IOException reset) {
+        // a reset is how the gateway says the body is incomplete
+      }
+      JsonNode rec = await(dir, "dies-mid-body");
+      assertEquals("upstream_error", rec.path("outcome").asText(), rec.toString());
+    }
+  }
+
+  @Test
   void aRequestIdThatWouldBreakJsonIsReplaced(@TempDir Path dir) throws Exception {
     try (SlowUpstream up = new SlowUpstream(1, 0);
         RunningGateway gw = start(up, dir, "1s");
