@@ -127,12 +127,15 @@ public final class FrontDoorHandler extends ChannelInboundHandlerAdapter {
 
   /** Returns false when the head is incomplete (or refused): nothing more to do with this read. */
   private boolean readHead(ByteBuf data) {
-    if (headerTimer == null) {
-      headerTimer = ctx.executor().schedule(this::headerTimedOut, limits.headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
     RequestHead head;
     try {
       if (!parser.parse(data)) {
+        // Armed only for a head that did not arrive whole in one read: the common case schedules
+        // and cancels nothing. The clock still starts with the head's first bytes.
+        if (headerTimer == null) {
+          headerTimer = ctx.executor().schedule(this::headerTimedOut, limits.headerTimeout().toNanos(),
+              TimeUnit.NANOSECONDS);
+        }
         return false;
       }
       head = RequestHead.of(parser.method(), parser.target(), parser.version(), parser.fields(), limits);
