@@ -29,7 +29,7 @@ public final class AuditPipeline {
 
   private final QueueFullPolicy policy;
   private final BatchWriter batchWriter;
-  private final RecordQueue queue = new RecordQueue();
+  private final RecordQueue queue;
   private final Slots slots;
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -64,6 +64,8 @@ public final class AuditPipeline {
     if (queueBytes < 1) {
       throw new IllegalArgumentException("audit queue must hold >= 1 byte, got " + queueBytes);
     }
+    // A quarter of the queue wakes the writer early, so a small queue never waits out a linger full.
+    this.queue = new RecordQueue(Math.max(1, Math.min(128, queueRecords / 4)));
     this.slots = new Slots(queueRecords, queue::wake);
     this.slots.limitBytes(queueBytes);
     WriterLoop loop = new WriterLoop(queue, slots, batchWriter, written, dropped, flushInterval.toNanos(),

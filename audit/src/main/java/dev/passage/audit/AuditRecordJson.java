@@ -1,14 +1,10 @@
 package dev.passage.audit;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.passage.capture.RenderedBody;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -24,54 +20,18 @@ import java.util.Map;
  */
 public final class AuditRecordJson {
 
-  // Written with the streaming generator, not databind, so the writer thread pays no reflection.
-  private static final JsonFactory FACTORY = new JsonFactory();
-  private static final ObjectMapper READER = new ObjectMapper(FACTORY);
+  private static final ObjectMapper READER = new ObjectMapper(new JsonFactory());
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private AuditRecordJson() {}
 
-  /** The record as UTF-8 JSON on one line, ending with {@code '\n'}. */
+  /**
+   * The record as UTF-8 JSON on one line, ending with {@code '\n'}. The audit writer keeps one
+   * {@link AuditLineEncoder} instead, which reuses its buffers from record to record.
+   */
   public static byte[] toLine(AuditRecord r) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("id", r.id());
-      g.writeStringField("request_id", r.requestId());
-      g.writeStringField("ts", TS.format(r.ts()));
-      g.writeNumberField("duration_ms", r.durationMs());
-      g.writeStringField("route", r.route());
-      g.writeObjectFieldStart("client");
-      g.writeStringField("ip", r.clientIp());
-      g.writeEndObject();
-      g.writeObjectFieldStart("request");
-      g.writeStringField("method", r.requestMethod());
-      g.writeStringField("uri", r.requestUri());
-      writeHeaders(g, "headers", r.requestHeaders());
-      writeBody(g, r.requestBody());
-      g.writeEndObject();
-      g.writeObjectFieldStart("response");
-      g.writeFieldName("status");
-      writeNumberOrNull(g, r.responseStatus() == null ? null : r.responseStatus().longValue());
-      writeHeaders(g, "headers", r.responseHeaders());
-      writeBody(g, r.responseBody());
-      g.writeEndObject();
-      g.writeObjectFieldStart("upstream");
-      g.writeStringField("target", r.upstreamTarget());
-      g.writeFieldName("ttfb_ms");
-      writeNumberOrNull(g, r.upstreamTtfbMs());
-      g.writeEndObject();
-      g.writeStringField("outcome", r.outcome().wireName());
-      g.writeStringField("error", r.error());
-      g.writeStringField("reason", r.reason());
-      g.writeEndObject();
-    } catch (IOException e) {
-      // Not expected: the target is memory and Jackson escapes even lone surrogates.
-      throw new UncheckedIOException("cannot serialise audit record " + r.id(), e);
-    }
-    out.write('\n');
-    return out.toByteArray();
+    return new AuditLineEncoder().encode(r);
   }
 
   /** RFC 3339 UTC with milliseconds, as written in {@code ts}. */
@@ -120,54 +80,8 @@ public final class AuditRecordJson {
     }
   }
 
-  private static void writeNumberOrNull(JsonGenerator g, Long value) throws IOException {
-    if (value == null) {
-      g.writeNull();
-    } else {
-      g.writeNumber(value);
-    }
-  }
 
-  private static void writeHeaders(JsonGenerator g, String field, Map<String, List<String>> headers)
-      throws IOException {
-    g.writeFieldName(field);
-    if (headers == null) {
-      g.writeNull();
-      return;
-    }
-    g.writeStartObject();
-    for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-      List<String> values = h.getValue();
-      if (values.size() == 1) {
-        g.writeStringField(h.getKey(), values.get(0));
-      } else {
-        g.writeArrayFieldStart(h.getKey());
-        for (String v : values) {
-          g.writeString(v);
-        }
-        g.writeEndArray();
-      }
-    }
-    g.writeEndObject();
-  }
 
-  private static void writeBody(JsonGenerator g, RenderedBody b) throws IOException {
-    g.writeFieldName("body");
-    if (b == null) {
-      g.writeNull();
-      return;
-    }
-    g.writeStartObject();
-    g.writeNumberField("bytes", b.bytes());
-    g.writeStringField("sha256", b.sha256());
-    g.writeNumberField("kept_bytes", b.keptBytes());
-    g.writeBooleanField("truncated", b.truncated());
-    g.writeStringField("encoding", b.encoding());
-    g.writeStringField("content", b.content());
-    g.writeStringField("decoded_from", b.decodedFrom());
-    g.writeStringField("skipped", b.skipped());
-    g.writeEndObject();
-  }
 
   private static Instant parseTs(String ts) {
     if (ts == null) {

@@ -23,6 +23,8 @@ final class BatchWriter {
   private final AtomicLong sinkErrors = new AtomicLong();
   private final AtomicLong renderErrors = new AtomicLong();
   private volatile boolean healthy = true;
+  /** Used by the writer thread only, which is the only caller of {@link #write}. */
+  private final AuditLineEncoder encoder = new AuditLineEncoder();
 
   BatchWriter(List<AuditSink> sinks) {
     this.sinks = List.copyOf(sinks);
@@ -87,13 +89,13 @@ final class BatchWriter {
 
   private byte[] render(PendingRecord r) {
     try {
-      return AuditRecordJson.toLine(r.render());
+      return encoder.encode(r.render());
     } catch (Exception e) {
       renderErrors.incrementAndGet();
       LOG.warn("audit record could not be rendered; writing its fallback instead", e);
       try {
         AuditRecord fallback = r.fallback(e);
-        return fallback == null ? null : AuditRecordJson.toLine(fallback);
+        return fallback == null ? null : encoder.encode(fallback);
       } catch (Exception fallbackFailure) {
         LOG.error("audit record fallback failed too; the record is dropped", fallbackFailure);
         return null;

@@ -42,6 +42,16 @@ final class TestSinks {
     };
   }
 
+  /** Counts the batches it is handed in {@code batches}. */
+  static AuditSink counting(Path file, java.util.concurrent.atomic.AtomicInteger batches) throws IOException {
+    return new Wrapping(new JsonlFileSink(file, 64L << 20, 1)) {
+      @Override
+      void beforeWrite() {
+        batches.incrementAndGet();
+      }
+    };
+  }
+
   /** Waits for {@code gate} before its first write: holds the writer thread mid-batch. */
   static AuditSink gated(Path file, CountDownLatch gate) throws IOException {
     return new Wrapping(new JsonlFileSink(file, 64L << 20, 1)) {

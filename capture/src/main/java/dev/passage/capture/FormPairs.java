@@ -42,6 +42,9 @@ final class FormPairs {
   }
 
   private static String decodedName(String raw) {
+    if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) {
+      return raw.toLowerCase(Locale.ROOT); // nothing to decode: skip the decoder's copies
+    }
     try {
       return URLDecoder.decode(raw, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     } catch (IllegalArgumentException malformedEscape) {

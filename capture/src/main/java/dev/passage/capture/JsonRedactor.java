@@ -9,7 +9,7 @@ import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Arrays;
 
 /**
  * Streaming JSON redaction: tokens are copied from parser to generator, and the value of any field
@@ -33,7 +33,12 @@ final class JsonRedactor {
 
   private JsonRedactor() {}
 
-  static Result redact(byte[] body, int length, Set<String> fields) {
+  static Result redact(byte[] body, int length, JsonFieldNames fields) {
+    if (nothingToRedact(body, length, fields)) {
+      // The common case, a body without any secret field, costs one pass over the bytes and no
+      // copy: it is recorded exactly as it crossed the wire.
+      return new Result(length == body.length ? body : Arrays.copyOf(body, length), true);
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length));
     boolean complete;
     try (JsonParser parser = FACTORY.createParser(body, 0, length);
@@ -45,8 +50,54 @@ final class JsonRedactor {
     return new Result(out.toByteArray(), complete);
   }
 
+  /**
+   * Whether the body can be recorded as it is, decided without a parser: it is one complete JSON
+   * array or object (brackets balanced outside strings, every string closed) and no string in it,
+   * key or value, names a redacted field. A string with an escape or a byte above 0x7F might decode
+   * to such a name, and a body cut short might hide one, so either sends the body to the parser,
+   * which then decides field by field as before. Only "no" is ever wrong here, never "yes".
+   */
+  static boolean nothingToRedact(byte[] body, int length, JsonFieldNames fields) {
+    if (length == 0) {
+      return true; // an empty body hides nothing; the parser would report it complete too
+    }
+    int depth = 0;
+    boolean structure = false;
+    int i = 0;
+    while (i < length) {
+      byte c = body[i];
+      if (c == '"') {
+        int start = ++i;
+        while (i < length && body[i] != '"') {
+          byte x = body[i];
+          if (x == '\\' || x < 0) {
+            return false;
+          }
+          i++;
+        }
+        if (i == length || fields.matchesAscii(body, start, i - start)) {
+          return false;
+        }
+      } else if (c == '{' || c == '[') {
+        if (depth == 0 && structure) {
+          return false; // a second top-level value: not one JSON text
+        }
+        depth++;
+        structure = true;
+      } else if (c == '}' || c == ']') {
+        if (--depth < 0) {
+          return false;
+        }
+      } else if (depth == 0 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+        return false; // anything but whitespace around the top-level value
+      }
+      i++;
+    }
+    return depth == 0 && structure;
+  }
+
   /** Copies tokens until the end or the first error; returns whether the input parsed completely. */
-  private static boolean copy(JsonParser parser, JsonGenerator generator, Set<String> fields) {
+  private static boolean copy(JsonParser parser, JsonGenerator generator, JsonFieldNames fields) {
     try {
       JsonToken token;
       while ((token = parser.nextToken()) != null) {

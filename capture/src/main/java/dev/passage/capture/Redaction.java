@@ -18,6 +18,7 @@ public final class Redaction {
   private final RedactionRules rules;
   /** Form bodies carry what JSON bodies and query strings carry: both lists apply. */
   private final Set<String> formFields;
+  private final JsonFieldNames jsonFields;
 
   public Redaction(RedactionRules rules) {
     if (rules == null) {
@@ -27,6 +28,7 @@ public final class Redaction {
     Set<String> form = new HashSet<>(rules.jsonFields());
     form.addAll(rules.queryParams());
     this.formFields = Set.copyOf(form);
+    this.jsonFields = new JsonFieldNames(rules.jsonFields());
   }
 
   public RedactionRules rules() {
@@ -43,10 +45,14 @@ public final class Redaction {
    * header (Referer, Location, Content-Location) with its query redacted.
    */
   public String headerValue(String name, String value) {
-    if (redactsHeader(name)) {
+    if (name == null) {
+      return value;
+    }
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (rules.headers().contains(lower)) {
       return RedactionRules.REDACTED;
     }
-    return name != null && URL_HEADERS.contains(name.toLowerCase(Locale.ROOT)) ? uri(value) : value;
+    return URL_HEADERS.contains(lower) ? uri(value) : value;
   }
 
   /**
@@ -76,6 +82,6 @@ public final class Redaction {
 
   /** A JSON body with redacted fields replaced, as far as it parses. */
   JsonRedactor.Result json(byte[] body, int length) {
-    return JsonRedactor.redact(body, length, rules.jsonFields());
+    return JsonRedactor.redact(body, length, jsonFields);
   }
 }

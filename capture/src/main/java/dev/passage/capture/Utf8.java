@@ -17,6 +17,10 @@ final class Utf8 {
    */
   static String text(byte[] bytes, int length, boolean cutTail) {
     int end = cutTail ? completeLength(bytes, length) : length;
+    if (isAscii(bytes, end)) {
+      // ASCII is valid UTF-8 and maps byte to char: a plain copy, no decoder and no char[] between.
+      return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -26,6 +30,15 @@ final class Utf8 {
     } catch (CharacterCodingException notUtf8) {
       return null;
     }
+  }
+
+  private static boolean isAscii(byte[] bytes, int length) {
+    for (int i = 0; i < length; i++) {
+      if (bytes[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code length} minus a trailing lead byte whose continuation bytes are missing. */
