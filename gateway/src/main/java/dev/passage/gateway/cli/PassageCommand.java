@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = PassageVersion.class,
     description = "An API gateway that audits every call without holding bodies in memory.",
-    subcommands = {RunCommand.class, ProxyCommand.class, CheckCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, ProxyCommand.class, CheckCommand.class, AuditCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class PassageCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
