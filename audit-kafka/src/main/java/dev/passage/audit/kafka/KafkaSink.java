@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * by every in-sync replica). A failed line is kept and sent again by the next flush (the pipeline
  * retries a failing flush with backoff), so nothing is lost while the process lives; a line whose
  * send timed out may still have reached the broker, so a retry can deliver it twice: duplicates
- * carry the same record id. Re-sent lines arrive after lines sent later, so a route's order holds
- * except across a failure.
+ * carry the same record id. A re-sent line may arrive after lines sent after it, so a route's order
+ * holds except across a failure.
  *
  * <p>Bounded waits: {@code send()} waits at most {@code max.block.ms} for metadata or buffer space,
  * and a flush at most about {@code delivery.timeout.ms}, after which every unacknowledged batch has
