@@ -118,6 +118,58 @@ class KafkaSinkOutageTest {
     }
   }
 
+  /**
+   * A gateway that starts while its broker is down starts and serves all the same; its producer has
+   * no metadata yet, so each write fails at once (after max.block.ms) and the writer retries the
+   * same batch until the broker is back: the write path's retry, as the test above exercises the
+   * flush path's.
+   */
+  @Test
+  void aGatewayStartedWhileTheBrokerIsDownServesAndDeliversOnceTheBrokerIsBack() throws Exception {
+    try (KafkaBroker kafka = KafkaBroker.start(); RecordingUpstream upstream = RecordingUpstream.start()) {
+      kafka.createTopic("late", 2);
+      kafka.stopBroker();
+      try (RunningGateway gw = RunningGateway.start("""
+          listen: 127.0.0.1:0
+          admin: { listen: 127.0.0.1:0 }
+          audit:
+            flush_interval: 100ms
+            sinks:
+              - type: kafka
+                bootstrap_servers: "${KAFKA}"
+                topic: late
+                properties: { max.block.ms: 1000, delivery.timeout.ms: 3000, request.timeout.ms: 2000 }
+          routes:
+            - name: orders
+              match: { path_prefix: /orders }
+              upstream: { targets: ["${UP}"] }
+          """, Map.of("KAFKA", kafka.bootstrap(), "UP", upstream.url()))) {
+        Set<String> sent = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+          HttpResponse<Void> r = gw.client.send(HttpRequest.newBuilder(URI.create(gw.url("/orders/" + i)))
+              .header("X-Request-Id", "late-" + i).build(), HttpResponse.BodyHandlers.discarding());
+          assertEquals(200, r.statusCode());
+          sent.add("late-" + i);
+          Thread.sleep(100);
+        }
+        String m = KafkaSinkTest.metrics(gw);
+        assertEquals(0, KafkaSinkTest.metric(m, "passage_audit_records_written_total"), m);
+        assertTrue(KafkaSinkTest.metric(m, "passage_audit_sink_errors_total") > 0, m);
+        assertEquals(20, KafkaSinkTest.metric(m, "passage_audit_queue_records"), m);
+
+        kafka.startBroker();
+        List<ConsumerRecord<byte[], byte[]>> records = kafka.readAll("late", sent.size(), Duration.ofSeconds(40));
+        Set<String> received = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          received.add(JSON.readTree(r.value()).get("request_id").asText());
+        }
+        assertEquals(sent, received);
+        m = KafkaSinkTest.awaitMetric(gw, "passage_audit_records_written_total", sent.size());
+        assertEquals(0, KafkaSinkTest.metric(m, "passage_audit_records_dropped_total"), m);
+      }
+    }
+  }
+
   /** Sequential requests, about 50 a second, alternating routes; records the id of each one answered. */
   private static void steadyLoad(RunningGateway gw, List<String> answered, AtomicBoolean stop) {
     for (int i = 0; !stop.get(); i++) {

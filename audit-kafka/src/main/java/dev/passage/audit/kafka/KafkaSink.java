@@ -236,20 +236,24 @@ public final class KafkaSink implements AuditSink {
       if (e != null) {
         p.failureCounted = true;
         failedSends.incrementAndGet();
-        throw failure(e);
+        throw new IOException("sending an audit record to " + describe() + " failed at once; it is kept and sent again: "
+            + e + tooLargeHint(e), e);
       }
     }
   }
 
   private IOException failure(Exception cause) {
-    int failedNow = (int) pending.stream().filter(p -> p.future != null && p.future.isDone()
-        && failureOf(p.future) != null).count();
-    String hint = cause instanceof RecordTooLargeException
-        ? " (a record larger than the producer's max.request.size never fits: raise properties max.request.size"
-          + " and the topic's max.message.bytes)"
-        : "";
+    int failedNow = (int) pending.stream().filter(p -> p.future.isDone() && failureOf(p.future) != null).count();
     return new IOException(failedNow + " of " + pending.size() + " audit records not acknowledged by " + describe()
-        + "; they are kept and sent again: " + cause + hint, cause);
+        + "; they are kept and sent again: " + cause + tooLargeHint(cause), cause);
+  }
+
+  /** The one failure no retry cures: it stalls the writer until the operator raises the limits. */
+  private static String tooLargeHint(Exception cause) {
+    return cause instanceof RecordTooLargeException
+        ? " (a record larger than the producer's max.request.size never fits: raise properties max.request.size"
+          + " and the topic's max.message.bytes, or lower max_body_bytes)"
+        : "";
   }
 
   private ProducerRecord<byte[], byte[]> toRecord(byte[] line) throws IOException {
