@@ -1,7 +1,10 @@
 package dev.passage.gateway.cli;
 
 import dev.passage.audit.AuditTail;
+import dev.passage.audit.kafka.KafkaTail;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,11 +23,22 @@ final class AuditCommand implements Runnable {
   }
 
   @Command(name = "tail", mixinStandardHelpOptions = true,
-      description = "Pretty-print audit records from a JSONL file, one line each.")
+      description = "Pretty-print audit records, one line each, from a JSONL file or from a Kafka topic"
+          + " (--kafka BOOTSTRAP --topic T, read from its beginning).")
   static final class Tail implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "audit file (JSON lines)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "audit file (JSON lines)")
     Path file;
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "read from Kafka: host:port[,host:port...]")
+    String bootstrap;
+
+    @Option(names = "--topic", description = "the Kafka topic (with --kafka)")
+    String topic;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+        description = "a Kafka consumer setting (SASL, TLS), repeatable")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(names = "--route", description = "only records of this route")
     String route;
@@ -37,6 +51,21 @@ final class AuditCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if ((file == null) == (bootstrap == null)) {
+        System.out.println("passage audit tail: give either FILE or --kafka BOOTSTRAP --topic T");
+        return AuditTail.EXIT_USAGE;
+      }
+      if (bootstrap != null) {
+        if (topic == null) {
+          System.out.println("passage audit tail: --kafka needs --topic");
+          return AuditTail.EXIT_USAGE;
+        }
+        return KafkaTail.run(bootstrap, topic, route, status, follow, kafkaProperties, System.out);
+      }
+      if (topic != null || !kafkaProperties.isEmpty()) {
+        System.out.println("passage audit tail: --topic and --kafka-property need --kafka");
+        return AuditTail.EXIT_USAGE;
+      }
       return AuditTail.run(file, route, status, follow, System.out);
     }
   }

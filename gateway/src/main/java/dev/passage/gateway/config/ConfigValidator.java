@@ -1,5 +1,6 @@
 package dev.passage.gateway.config;
 
+import dev.passage.audit.kafka.KafkaSinkSettings;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,8 @@ final class ConfigValidator {
   private static final Pattern MEDIA_PATTERN =
       Pattern.compile("[a-z0-9!#$&^_.+-]+/(\\*|\\*\\+[a-z0-9!#$&^_.+-]+|[a-z0-9!#$&^_.+-]+)");
   private static final Pattern HOST = Pattern.compile("\\*|(\\*\\.)?[A-Za-z0-9.-]+");
+  private static final Pattern BOOTSTRAP_SERVER = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}");
+  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
   private final String file;
   private final ToIntFunction<String> lineOf;
@@ -198,16 +201,96 @@ final class ConfigValidator {
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);
-      if (!s.type().equals("file")) {
-        error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file)");
+      switch (s.type()) {
+        case SinkConfig.FILE -> fileSink(at, s);
+        case SinkConfig.KAFKA -> kafkaSink(at, s);
+        default -> error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file or kafka)");
       }
-      if (s.path() == null || s.path().isBlank()) {
-        error(at + ".path", "required for a file sink");
+    }
+  }
+
+  private void fileSink(String at, SinkConfig s) {
+    if (s.path() == null || s.path().isBlank()) {
+      error(at + ".path", "required for a file sink");
+    }
+    if (s.maxFileBytes() < 1024) {
+      error(at + ".max_file_bytes", "must be >= 1024");
+    }
+    range(at + ".max_files", s.maxFiles(), 1, 10_000); // unset: keep every generation
+    onlyFor(at, "a kafka sink", s.bootstrapServers(), "bootstrap_servers");
+    onlyFor(at, "a kafka sink", s.topic(), "topic");
+    onlyFor(at, "a kafka sink", s.acks(), "acks");
+    onlyFor(at, "a kafka sink", s.compression(), "compression");
+    onlyFor(at, "a kafka sink", s.linger(), "linger");
+    onlyFor(at, "a kafka sink", s.batchBytes(), "batch_bytes");
+    onlyFor(at, "a kafka sink", s.key(), "key");
+    onlyFor(at, "a kafka sink", s.properties(), "properties");
+  }
+
+  private void kafkaSink(String at, SinkConfig s) {
+    onlyFor(at, "a file sink", s.path(), "path");
+    onlyFor(at, "a file sink", s.maxFileBytes(), "max_file_bytes");
+    onlyFor(at, "a file sink", s.maxFiles(), "max_files");
+    boolean serversOk = true;
+    if (s.bootstrapServers() == null || s.bootstrapServers().isBlank()) {
+      error(at + ".bootstrap_servers", "required for a kafka sink: host:port[,host:port...]");
+      serversOk = false;
+    } else {
+      for (String server : s.bootstrapServers().split(",", -1)) {
+        if (!BOOTSTRAP_SERVER.matcher(server.trim()).matches()) {
+          error(at + ".bootstrap_servers", "expected host:port[,host:port...], got \"" + s.bootstrapServers() + "\"");
+          serversOk = false;
+          break;
+        }
       }
-      if (s.maxFileBytes() < 1024) {
-        error(at + ".max_file_bytes", "must be >= 1024");
+    }
+    boolean topicOk = s.topic() != null && TOPIC.matcher(s.topic()).matches();
+    if (!topicOk) {
+      error(at + ".topic", s.topic() == null ? "required for a kafka sink"
+          : "a topic name is 1-249 letters, digits, '.', '_' or '-'");
+    }
+    if (s.acks() != null && !KafkaSinkSettings.ACKS.contains(s.acks())) {
+      error(at + ".acks", s.acks().equals("0")
+          ? "0 never hears back from the broker, so no record could count as written; use all or 1"
+          : "expected all or 1");
+    }
+    if (s.compression() != null && !KafkaSinkSettings.COMPRESSIONS.contains(s.compression())) {
+      error(at + ".compression", "expected one of " + String.join(", ", KafkaSinkSettings.COMPRESSIONS));
+    }
+    if (s.linger() != null) {
+      try {
+        Durations.parse(s.linger());
+      } catch (IllegalArgumentException e) {
+        error(at + ".linger", e.getMessage());
       }
-      range(at + ".max_files", s.maxFiles(), 1, 10_000); // unset: keep every generation
+    }
+    range(at + ".batch_bytes", s.batchBytes(), 1, 64 * 1024 * 1024);
+    if (s.key() != null && !KafkaSinkSettings.KEY_FIELDS.contains(s.key())) {
+      error(at + ".key", "expected a top-level record field: one of " + String.join(", ", KafkaSinkSettings.KEY_FIELDS));
+    }
+    if (s.properties() != null) {
+      for (var e : s.properties().entrySet()) {
+        if (e.getValue() == null) {
+          error(at + ".properties." + e.getKey(), "needs a value");
+          return;
+        }
+      }
+    }
+    if (serversOk && topicOk && errors.stream().noneMatch(e -> e.path().startsWith(at + "."))) {
+      String problem = s.kafkaSettings().problemWithProperties();
+      if (problem != null) {
+        // Name the property when the problem starts with its name, so the line points at it.
+        String field = s.properties() == null ? null : s.properties().keySet().stream()
+            .filter(problem::startsWith).findFirst().orElse(null);
+        error(at + ".properties" + (field == null ? "" : "." + field), problem);
+      }
+    }
+  }
+
+  /** {@code value} set on a sink of the wrong type is an error: it would silently do nothing. */
+  private void onlyFor(String at, String kind, Object value, String field) {
+    if (value != null) {
+      error(at + "." + field, "applies to " + kind + " only");
     }
   }
 

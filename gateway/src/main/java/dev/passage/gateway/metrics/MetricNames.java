@@ -76,6 +76,13 @@ public final class MetricNames {
   public static final String AUDIT_ROTATIONS_DEFERRED = "passage.audit.rotations.deferred";
   /** Counter {@code passage_audit_compression_errors_total}: failed attempts to compress a rotated file (retried). */
   public static final String AUDIT_COMPRESSION_ERRORS = "passage.audit.compression.errors";
+  /**
+   * Gauge {@code passage_audit_kafka_unacknowledged_records}: records handed to a Kafka sink whose
+   * broker acknowledgement has not arrived (rises during an outage, drains after it).
+   */
+  public static final String AUDIT_KAFKA_UNACKNOWLEDGED = "passage.audit.kafka.unacknowledged.records";
+  /** Counter {@code passage_audit_kafka_send_failures_total}: Kafka sends that failed, each re-sent (no record is dropped for it). */
+  public static final String AUDIT_KAFKA_SEND_FAILURES = "passage.audit.kafka.send.failures";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
   /** Gauge {@code passage_audit_queue_bytes}: heap held by records waiting for the sinks (audit.queue_bytes bounds it). */

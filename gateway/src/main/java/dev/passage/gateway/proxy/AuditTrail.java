@@ -4,6 +4,7 @@ import dev.passage.audit.AuditPipeline;
 import dev.passage.audit.AuditSink;
 import dev.passage.audit.JsonlFileSink;
 import dev.passage.audit.QueueFullPolicy;
+import dev.passage.audit.kafka.KafkaSink;
 import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.config.AuditConfig;
 import dev.passage.gateway.config.Durations;
@@ -32,13 +33,15 @@ final class AuditTrail {
   /** The operator's global redaction lists, which every route's lists extend. */
   final RedactConfig redact;
   private final List<JsonlFileSink> fileSinks;
+  private final List<KafkaSink> kafkaSinks;
   private final boolean blocking;
   private final long admissionTimeoutMs;
 
-  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, List<JsonlFileSink> fileSinks, RedactConfig redact,
-      long admissionTimeoutMs) {
+  private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, List<JsonlFileSink> fileSinks,
+      List<KafkaSink> kafkaSinks, RedactConfig redact, long admissionTimeoutMs) {
     this.admissionTimeoutMs = admissionTimeoutMs;
     this.fileSinks = List.copyOf(fileSinks);
+    this.kafkaSinks = List.copyOf(kafkaSinks);
     this.budget = budget;
     this.pipeline = pipeline;
     this.redact = redact;
@@ -60,18 +63,38 @@ final class AuditTrail {
       return null;
     }
     List<JsonlFileSink> files = new ArrayList<>();
-    for (SinkConfig s : config.sinks()) {
-      Path path = Path.of(s.path());
-      // No max_files: keep every generation; deleting audit data is the operator's explicit choice.
-      files.add(s.maxFiles() == null
-          ? new JsonlFileSink(path, s.maxFileBytes())
-          : new JsonlFileSink(path, s.maxFileBytes(), s.maxFiles()));
+    List<KafkaSink> kafka = new ArrayList<>();
+    List<AuditSink> sinks = new ArrayList<>();
+    try {
+      for (SinkConfig s : config.sinks()) {
+        if (s.type().equals(SinkConfig.KAFKA)) {
+          KafkaSink k = new KafkaSink(s.kafkaSettings());
+          kafka.add(k);
+          sinks.add(k);
+          continue;
+        }
+        Path path = Path.of(s.path());
+        // No max_files: keep every generation; deleting audit data is the operator's explicit choice.
+        files.add(s.maxFiles() == null
+            ? new JsonlFileSink(path, s.maxFileBytes())
+            : new JsonlFileSink(path, s.maxFileBytes(), s.maxFiles()));
+        sinks.add(files.get(files.size() - 1));
+      }
+    } catch (IOException | RuntimeException e) {
+      // Sinks opened before the failing one hold threads (a producer, a compressor): close them.
+      for (AuditSink opened : sinks) {
+        try {
+          opened.close();
+        } catch (IOException | RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
     }
     QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
-    List<AuditSink> sinks = List.copyOf(files);
     AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
         Durations.parse(config.flushInterval()));
-    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, config.redact(),
+    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
         Durations.parse(config.admissionTimeout()).toMillis());
   }
 
@@ -139,6 +162,16 @@ final class AuditTrail {
 
   long deletedGenerations() {
     return fileSinks.stream().mapToLong(JsonlFileSink::deletedGenerations).sum();
+  }
+
+  /** Records handed to Kafka sinks and not yet acknowledged by a broker, over every Kafka sink. */
+  long kafkaUnacknowledged() {
+    return kafkaSinks.stream().mapToLong(KafkaSink::unacknowledged).sum();
+  }
+
+  /** Sends to Kafka that failed (each is re-sent), over every Kafka sink. */
+  long kafkaFailedSends() {
+    return kafkaSinks.stream().mapToLong(KafkaSink::failedSends).sum();
   }
 
   /** Whether new exchanges are let in at once (readiness: saturated when not). */

@@ -170,6 +170,10 @@ public final class Gateway {
         trail, t -> t.deferredRotations());
     metrics.counter(MetricNames.AUDIT_COMPRESSION_ERRORS, "failed attempts to compress a rotated audit file (retried)",
         trail, t -> t.compressionErrors());
+    metrics.gauge(MetricNames.AUDIT_KAFKA_UNACKNOWLEDGED, "audit records sent to Kafka and not yet acknowledged by the broker",
+        trail, t -> t.kafkaUnacknowledged());
+    metrics.counter(MetricNames.AUDIT_KAFKA_SEND_FAILURES, "Kafka sends of audit records that failed (each is re-sent)",
+        trail, t -> t.kafkaFailedSends());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
         trail.budget, b -> b.limit());

@@ -55,6 +55,8 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.AUDIT_ROTATIONS_PENDING, "passage_audit_rotations_pending");
     counter(registry, expected, MetricNames.AUDIT_ROTATIONS_DEFERRED, "passage_audit_rotations_deferred_total");
     counter(registry, expected, MetricNames.AUDIT_COMPRESSION_ERRORS, "passage_audit_compression_errors_total");
+    gauge(registry, expected, MetricNames.AUDIT_KAFKA_UNACKNOWLEDGED, "passage_audit_kafka_unacknowledged_records");
+    counter(registry, expected, MetricNames.AUDIT_KAFKA_SEND_FAILURES, "passage_audit_kafka_send_failures_total");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_BYTES, "passage_audit_queue_bytes");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");
