@@ -38,6 +38,8 @@ public final class BodyTee {
   private static final int SCRATCH_BYTES = 8192;
   // Direct chunks are digested through a per-thread scratch array so that skipping allocates
   // nothing per chunk: a duplicate() per chunk would be garbage on the hot path.
+  /** Never updated, only cloned: a clone of a fresh digest is a fresh digest. */
+  private static final MessageDigest SHA256_PROTOTYPE = newSha256();
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
   private final MessageDigest digest = sha256();
@@ -259,7 +261,19 @@ public final class BodyTee {
     }
   }
 
+  /**
+   * A fresh SHA-256 per body, cloned from one prototype: getInstance() walks the security providers
+   * each time, which showed on the event loop at two bodies per exchange.
+   */
   private static MessageDigest sha256() {
+    try {
+      return (MessageDigest) SHA256_PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256(); // a provider whose digests cannot be cloned: look it up each time
+    }
+  }
+
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

@@ -111,7 +111,8 @@ public final class Gateway {
         });
     registerAuditGauges();
     return server.listen()
-        .onSuccess(s -> log.info("passage listening on {}:{}", options.getHost(), s.actualPort()))
+        .onSuccess(s -> log.info("passage listening on {}:{} ({} transport)", options.getHost(), s.actualPort(),
+            vertx.isNativeTransportEnabled() ? "native epoll" : "NIO"))
         .mapEmpty();
   }
 
