@@ -1,5 +1,6 @@
 package dev.passage.gateway;
 
+import dev.passage.gateway.support.AuditFile;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -97,7 +98,7 @@ class AuditTrailTest {
     while (System.currentTimeMillis() < deadline) {
       out.clear();
       if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
+        for (String line : AuditFile.completeLines(file)) {
           out.add(JSON.readTree(line));
         }
       }
@@ -399,7 +400,7 @@ class AuditTrailTest {
       Thread.sleep(1500);
       dropped = gw.gateway.auditPipeline().dropped();
     }
-    int written = Files.readAllLines(audit).size();
+    int written = AuditFile.completeLines(audit).size();
     assertEquals(n, written + dropped, "written " + written + " + dropped " + dropped);
   }
 

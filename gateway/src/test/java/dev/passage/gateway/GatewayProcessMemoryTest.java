@@ -1,5 +1,6 @@
 package dev.passage.gateway;
 
+import dev.passage.gateway.support.AuditFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,7 +74,7 @@ class GatewayProcessMemoryTest {
         gateway.destroy();
         gateway.waitFor(30, TimeUnit.SECONDS);
       }
-      long records = Files.readAllLines(audit).size();
+      long records = AuditFile.completeLines(audit).size();
       assertEquals(6, records, "one ping and five downloads: SIGTERM wrote every record before exit");
     }
   }

@@ -83,6 +83,8 @@ public final class Gateway {
         // set above them (room for the Host and Connection lines the canonical head may add).
         .setMaxInitialLineLength(config.server().maxInitialLineBytes() + CANONICAL_SLACK)
         .setMaxHeaderSize(maxHeader + CANONICAL_SLACK)
+        // Request bodies in pieces of up to one socket read, as response bodies (UpstreamGroup).
+        .setMaxChunkSize(UpstreamGroup.BODY_CHUNK_BYTES)
         .setIdleTimeout((int) Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds()))
         // Compressed bodies pass through as they are; the gateway neither compresses nor inflates.
         .setCompressionSupported(false)

@@ -56,6 +56,9 @@ final class UpstreamGroup {
         // Bodies pass through byte for byte: never decompress, never ask for compression.
         .setDecompressionSupported(false)
         .setMaxHeaderSize(maxResponseHeaderBytes)
+        // Vert.x cuts response bodies into 8 KiB pieces by default, each a separate copy and event
+        // on the way through; a socket read is up to 64 KiB, so let a piece be one read.
+        .setMaxChunkSize(BODY_CHUNK_BYTES)
         .setMaxInitialLineLength(8192);
     // vertx-http-proxy's client defaults to 5 connections per target and an unbounded wait queue
     // (shared/ENGINE.md): both bounds are explicit here, and a full queue answers 503.
@@ -69,6 +72,9 @@ final class UpstreamGroup {
     this.tunnelClient = client(vertx, options, new PoolOptions().setHttp1MaxSize(config.maxWebsockets())
         .setMaxWaitQueueSize(0));
   }
+
+  /** The largest body piece the client hands on at once (Netty's largest adaptive read). */
+  static final int BODY_CHUNK_BYTES = 64 * 1024;
 
   private static HttpClient client(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
     return vertx.httpClientBuilder().with(options).with(pool)

@@ -1,5 +1,6 @@
 package dev.passage.gateway.adversity;
 
+import dev.passage.gateway.support.AuditFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,7 +91,7 @@ class ExchangeLifecyclePropertyTest {
         }
       }
       Map<String, Integer> outcomes = new TreeMap<>();
-      for (String line : Files.readAllLines(dir.resolve("audit.jsonl"))) {
+      for (String line : AuditFile.completeLines(dir.resolve("audit.jsonl"))) {
         JsonNode rec = JSON.readTree(line);
         outcomes.merge(rec.path("request").path("method").asText() + " " + rec.path("request").path("uri").asText() + " " + rec.path("outcome").asText() + "/" + rec.path("error").asText() + "/"
             + rec.path("response").path("status").asText(), 1, Integer::sum);
@@ -158,7 +159,7 @@ class ExchangeLifecyclePropertyTest {
     while (System.currentTimeMillis() < end) {
       counts.clear();
       if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file)) {
+        for (String line : AuditFile.completeLines(file)) {
           JsonNode rec = JSON.readTree(line);
           counts.merge(rec.path("request_id").asText(), 1, Integer::sum);
         }
@@ -174,7 +175,7 @@ class ExchangeLifecyclePropertyTest {
 
   private static Map<String, Integer> awaitOnce(Path file) throws IOException {
     Map<String, Integer> counts = new ConcurrentHashMap<>();
-    for (String line : Files.readAllLines(file)) {
+    for (String line : AuditFile.completeLines(file)) {
       counts.merge(JSON.readTree(line).path("request_id").asText(), 1, Integer::sum);
     }
     return counts;

@@ -120,7 +120,7 @@ class TruthfulRecordsTest {
       long end = System.currentTimeMillis() + 8000;
       while (recordIds.size() < 2 && System.currentTimeMillis() < end) {
         if (Files.exists(file)) {
-          for (String line : Files.readAllLines(file)) {
+          for (String line : AuditFile.completeLines(file)) {
             JsonNode rec = JSON.readTree(line);
             if ("same-id".equals(rec.path("request_id").asText())) {
               recordIds.add(rec.path("id").asText());

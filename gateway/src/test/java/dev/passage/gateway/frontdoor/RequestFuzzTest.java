@@ -1,5 +1,6 @@
 package dev.passage.gateway.frontdoor;
 
+import dev.passage.gateway.support.AuditFile;
 import static dev.passage.gateway.frontdoor.WireBytes.escape;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -149,7 +150,7 @@ class RequestFuzzTest {
       recorded.clear();
       withTarget = 0;
       if (Files.exists(audit)) {
-        for (String line : Files.readAllLines(audit)) {
+        for (String line : AuditFile.completeLines(audit)) {
           if (line.isBlank()) {
             continue;
           }

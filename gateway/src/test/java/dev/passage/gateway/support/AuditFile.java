@@ -49,9 +49,19 @@ public final class AuditFile {
 
   private List<String> lines() throws IOException {
     try {
-      return Files.readAllLines(path);
+      return completeLines(path);
     } catch (NoSuchFileException e) {
       return List.of();
     }
+  }
+
+  /**
+   * The file's complete lines: a live audit file may end in a line the writer is part-way through
+   * (lines reach the file in buffer-sized pieces), which is not a record yet.
+   */
+  public static List<String> completeLines(Path file) throws IOException {
+    String text = Files.readString(file);
+    int end = text.lastIndexOf('\n');
+    return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
   }
 }
