@@ -97,9 +97,7 @@ final class JsonRedactor {
 
   /**
    * Where the token starting at {@code start} ends in the body (exclusive), or -1 when it does not
-   * end before {@code length}. For an object or array start after {@code skipChildren()}, the end of
-   * the whole structure; Jackson has validated what lies in between, so matching brackets outside
-   * strings finds it.
+   * end before {@code length}. A bracket is one byte; a whole structure is {@link #structureEnd}.
    */
   private static int tokenEnd(JsonToken token, byte[] body, int start, int length) {
     if (token == JsonToken.FIELD_NAME || token == JsonToken.VALUE_STRING) {
@@ -116,7 +114,10 @@ final class JsonRedactor {
     return i;
   }
 
-  /** The end of a structure whose opening bracket is at {@code start}, after skipChildren(). */
+  /**
+   * The end of a structure whose opening bracket is at {@code start}, after Jackson's skipChildren()
+   * has validated what lies in between: matching brackets outside strings then finds it.
+   */
   private static int structureEnd(byte[] body, int start, int length) {
     int depth = 0;
     for (int i = start; i < length; i++) {
