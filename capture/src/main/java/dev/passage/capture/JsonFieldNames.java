@@ -33,9 +33,17 @@ final class JsonFieldNames {
     return names.isEmpty();
   }
 
-  /** Whether {@code name}, lowercased as the parser reports it, is redacted. */
+  /**
+   * Whether {@code name}, lowercased as the parser reports it, is redacted. Most names of a body
+   * with secrets are not: their length or cached hash turns them away before the set is probed
+   * (probing showed as a tenth of the writer's time on such bodies).
+   */
   boolean contains(String lowercaseName) {
-    return names.contains(lowercaseName);
+    int length = lowercaseName.length();
+    if (length < minLength || length > maxLength) {
+      return false;
+    }
+    return Arrays.binarySearch(hashes, lowercaseName.hashCode()) >= 0 && names.contains(lowercaseName);
   }
 
   /**
