@@ -17,10 +17,15 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -69,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
       }
       load.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
@@ -83,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
     AtomicLong done = new AtomicLong();
     Buffer post = Buffer.buffer("{\"user\":\"trainer\",\"password\":\"not-a-secret\",\"items\":[1,2,3],\"note\":\""
         + "x".repeat(2048) + "\"}");
-    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(connections + 1);
+    CountDownLatch finished = new CountDownLatch(connections + 1);
     for (int c = 0; c < connections; c++) {
       int lane = c;
       load.runOnContext(v -> loop(client, post, lane, 0, end, done, finished));
@@ -95,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** One connection's worth of exchanges, one after another, in a fixed mix. */
   private static void loop(HttpClient client, Buffer post, int lane, long n, long end, AtomicLong done,
-      java.util.concurrent.CountDownLatch finished) {
+      CountDownLatch finished) {
     if (System.nanoTime() - end >= 0) {
       finished.countDown();
       return;
@@ -120,7 +125,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private static void webSocketLoop(WebSocketClient client, int port, long end, AtomicLong done,
-      java.util.concurrent.CountDownLatch finished) {
+      CountDownLatch finished) {
     client.connect(port, "127.0.0.1", "/ws").onComplete(opened -> {
       if (opened.failed()) {
         finished.countDown();
@@ -144,8 +149,8 @@ final class TrainCommand implements Callable<Integer> {
     return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
