@@ -25,14 +25,6 @@ final class JsonFieldNames {
     this.hashes = names.stream().mapToInt(String::hashCode).sorted().toArray();
   }
 
-  Set<String> names() {
-    return names;
-  }
-
-  boolean isEmpty() {
-    return names.isEmpty();
-  }
-
   /**
    * Whether {@code name}, lowercased as the parser reports it, is redacted. Most names of a body
    * with secrets are not: their length or cached hash turns them away before the set is probed
