@@ -11,8 +11,6 @@ import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.RedactConfig;
 import dev.passage.gateway.config.RouteAuditConfig;
 import dev.passage.gateway.config.SinkConfig;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,25 +107,25 @@ final class AuditTrail {
       proceed.run();
       return;
     }
-    // Paused, the request's bytes wait in the socket; the proxy resumes it when it pipes the body.
-    exchange.request.pause();
-    Vertx vertx = Vertx.currentContext().owner();
-    Context context = Vertx.currentContext();
+    // Paused, the request's bytes wait in the socket until the exchange may start.
+    ClientConnection client = exchange.client;
+    client.pause(ClientConnection.PAUSE_ADMISSION);
     boolean[] settled = {false};
-    long timer = vertx.setTimer(admissionTimeoutMs, id -> {
+    io.netty.util.concurrent.ScheduledFuture<?> timer = client.schedule(() -> {
       if (!settled[0]) {
         settled[0] = true;
-        exchange.request.resume();
+        client.resume(ClientConnection.PAUSE_ADMISSION);
         refuse.run();
       }
-    });
-    waitForRoom(exchange, context, () -> {
+    }, admissionTimeoutMs);
+    waitForRoom(client, () -> {
       if (settled[0]) {
         return;
       }
       settled[0] = true;
-      vertx.cancelTimer(timer);
-      if (exchange.request.response().closed()) {
+      timer.cancel(false);
+      client.resume(ClientConnection.PAUSE_ADMISSION);
+      if (client.gone()) {
         exchange.end(Exchange.Outcome.CLIENT_ABORT, 0, "client went away while waiting for room in the audit queue");
       } else {
         proceed.run();
@@ -135,12 +133,12 @@ final class AuditTrail {
     });
   }
 
-  private void waitForRoom(Exchange exchange, Context context, Runnable admitted) {
-    pipeline.whenSlotFree(() -> context.runOnContext(v -> {
+  private void waitForRoom(ClientConnection client, Runnable admitted) {
+    pipeline.whenSlotFree(() -> client.execute(() -> {
       if (pipeline.hasRoom()) {
         admitted.run();
       } else {
-        waitForRoom(exchange, context, admitted);
+        waitForRoom(client, admitted);
       }
     }));
   }

@@ -1,7 +1,12 @@
 package dev.passage.gateway.proxy;
 
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The gateway's own answers: short JSON bodies that say what went wrong without internal details
@@ -16,50 +21,45 @@ final class ErrorResponses {
   }
 
   /**
-   * Answers {@code request} unless a response already started. With {@code close}, the answer says
-   * {@code Connection: close} and the connection is closed once it is written: after a refusal
-   * nothing more of the connection may be read as a request (RFC 9112 sections 6.3 and 9.6).
-   * Returns the body sent, or null when nothing was sent.
+   * The answer to {@code exchange}, not yet sent, so the exchange can be ended (and recorded with
+   * it) first; null when a response already started. With {@code close}, it says
+   * {@code Connection: close} and the connection closes once it is written: after a refusal nothing
+   * more of the connection may be read as a request (RFC 9112 sections 6.3 and 9.6).
    */
-  static String send(HttpServerRequest request, int status, String message, String requestId, boolean close) {
-    String body = prepare(request, status, message, requestId, close);
-    finish(request, body, close);
-    return body;
-  }
-
-  /**
-   * Sets the status and headers of the answer without sending it, so the exchange can be ended
-   * (and recorded with them) before the response's end handlers run. Returns the body to pass to
-   * {@link #finish}, or null when a response already started.
-   */
-  static String prepare(HttpServerRequest request, int status, String message, String requestId, boolean close) {
-    HttpServerResponse response = request.response();
-    if (response.headWritten() || response.ended() || response.closed()) {
+  static FullHttpResponse prepare(Exchange exchange, int status, String message, boolean close) {
+    if (exchange.responseStarted || exchange.client.gone()) {
       return null;
     }
-    response.setStatusCode(status)
-        .putHeader("content-type", "application/json")
-        .putHeader("date", HttpDates.now())
-        .putHeader(ForwardingHeaders.REQUEST_ID, requestId);
-    if (close) {
-      response.putHeader("connection", "close");
+    byte[] body = body(status, message, exchange.id).getBytes(StandardCharsets.UTF_8);
+    FullHttpResponse response = new DefaultFullHttpResponse(ClientConnection.versionFor(exchange.request),
+        HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
+    HttpHeaders headers = response.headers();
+    headers.set("content-type", "application/json")
+        .set("content-length", body.length)
+        .set("date", HttpDates.now())
+        .set(ForwardingHeaders.REQUEST_ID, exchange.id);
+    if (close || exchange.client.closeAfterResponse()) {
+      headers.set("connection", "close");
     }
-    return body(status, message, requestId);
+    return response;
+  }
+
+  /** The body of a prepared answer, as the record keeps it. */
+  static String bodyOf(FullHttpResponse response) {
+    return response == null ? null : response.content().toString(StandardCharsets.UTF_8);
   }
 
   /** Sends what {@link #prepare} set up (nothing when it returned null), closing if asked. */
-  static void finish(HttpServerRequest request, String body, boolean close) {
-    if (body == null) {
+  static void finish(Exchange exchange, FullHttpResponse response, boolean close) {
+    if (response == null) {
       if (close) {
-        request.connection().close();
+        exchange.client.closeNow();
       }
       return;
     }
-    request.response().end(body).onComplete(written -> {
-      if (close) {
-        request.connection().close();
-      }
-    });
+    exchange.responseStarted = true;
+    boolean closing = close || exchange.client.closeAfterResponse();
+    exchange.client.writeLast(response, closing, ChannelFutureListener.CLOSE_ON_FAILURE);
   }
 
   static String messageFor(int status) {

@@ -3,10 +3,10 @@ package dev.passage.gateway.proxy;
 import dev.passage.capture.BodyTee;
 import dev.passage.gateway.edge.Admission;
 import dev.passage.gateway.edge.RefusalReason;
-import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpServerRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The state of one client exchange, owned by the event loop that accepted it. It ends exactly once,
@@ -28,18 +28,27 @@ final class Exchange {
   final String recordId;
   final long startEpochMillis;
   final long startNanos;
-  final HttpServerRequest request;
+  final HttpRequest request;
+  /** The client connection the exchange arrived on; its event loop owns this exchange. */
+  final ClientConnection client;
   final String clientIp;
   final ProxyRoute route;
   final boolean websocket;
   private final Listener listener;
 
   Target target;
-  HttpClientRequest upstreamRequest;
+  /** The forwarding of this exchange once it goes upstream (null for answers the gateway gives). */
+  ExchangeRelay relay;
   long responseNanos;
   int status;
-  MultiMap responseHeaders;
+  HttpHeaders responseHeaders;
+  /** Request body bytes read from the client (or tunnelled upstream). */
+  long bytesIn;
+  /** Response body bytes written to the client (or tunnelled from the upstream). */
+  long bytesOut;
   boolean clientClosed;
+  /** The response head went to the client: the gateway can no longer answer by itself. */
+  boolean responseStarted;
   /** The upstream's response body failed (closed or reset mid-body): the client did not leave by itself. */
   boolean upstreamBroke;
   /** The audit policy of this exchange, or null when no record is written. */
@@ -48,28 +57,29 @@ final class Exchange {
   BodyTee responseTee;
   /** Whether the response is a server-sent event stream (counted as an active stream until it ends). */
   boolean sse;
-  /** The two directions of an established WebSocket tunnel, or null. */
-  TeeReadStream tunnelFromClient;
-  TeeReadStream tunnelFromUpstream;
+  /** Whether a WebSocket tunnel was established (both directions then pass unparsed). */
+  boolean tunnel;
   /** The front door's decision on this request (null only for requests that bypassed it). */
   Admission admission;
   /** Why the gateway refused this request, when it did. */
   RefusalReason refusal;
-  private long responseTimer = -1;
+  private ScheduledFuture<?> responseTimer;
   private Outcome outcome;
   private String error;
   private long endNanos;
 
-  Exchange(String id, HttpServerRequest request, ProxyRoute route, boolean websocket, Listener listener) {
+  Exchange(String id, HttpRequest request, ClientConnection client, ProxyRoute route, boolean websocket,
+      Listener listener) {
     this.id = id;
-    this.recordId = id.equals(request.getHeader(ForwardingHeaders.REQUEST_ID)) ? RequestIds.generate() : id;
+    this.client = client;
+    this.recordId = id.equals(request.headers().get(ForwardingHeaders.REQUEST_ID)) ? RequestIds.generate() : id;
     this.startEpochMillis = System.currentTimeMillis();
     this.startNanos = System.nanoTime();
     this.request = request;
     this.route = route;
     this.websocket = websocket;
     this.listener = listener;
-    this.clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    this.clientIp = client.remoteIp();
   }
 
   void targetChosen(Target t) {
@@ -89,40 +99,39 @@ final class Exchange {
   }
 
   /**
-   * Resets the upstream request when no response headers arrived within {@code timeoutMs} of the
-   * end of the request body (the failure then reaches the exchange as a 504): a slow upload is not
-   * a slow upstream. While the body is still streaming, the same time without any body progress
-   * (an upstream that stopped reading it) is the upstream's fault too. Cancel with
-   * {@link #cancelResponseTimeout}.
+   * Fails the upstream request when no response headers arrived within {@code timeoutMs} of the
+   * end of the request body (the client then gets 504): a slow upload is not a slow upstream.
+   * While the body is still streaming, the same time without any body progress (an upstream that
+   * stopped reading it) is the upstream's fault too. Cancel with {@link #cancelResponseTimeout}.
    */
-  void armResponseTimeout(Vertx vertx, long timeoutMs) {
-    responseTimer = vertx.setTimer(timeoutMs, id -> checkResponseTimeout(vertx, timeoutMs));
+  void armResponseTimeout(long timeoutMs) {
+    responseTimer = client.schedule(() -> checkResponseTimeout(timeoutMs), timeoutMs);
   }
 
-  void cancelResponseTimeout(Vertx vertx) {
-    if (responseTimer >= 0) {
-      vertx.cancelTimer(responseTimer);
-      responseTimer = -1;
+  void cancelResponseTimeout() {
+    if (responseTimer != null) {
+      responseTimer.cancel(false);
+      responseTimer = null;
     }
   }
 
-  private void checkResponseTimeout(Vertx vertx, long timeoutMs) {
-    responseTimer = -1;
-    if (responseNanos != 0 || ended()) {
+  private void checkResponseTimeout(long timeoutMs) {
+    responseTimer = null;
+    if (responseNanos != 0 || ended() || relay == null) {
       return;
     }
-    if (upstreamRequest == null) {
+    if (!relay.sent()) {
       // Still waiting for a pooled connection (bounded by connect_timeout): the clock starts again
-      // once the request is out, or a request that finally gets a connection has no timer at all.
-      responseTimer = vertx.setTimer(timeoutMs, id -> checkResponseTimeout(vertx, timeoutMs));
+      // once the request is out.
+      responseTimer = client.schedule(() -> checkResponseTimeout(timeoutMs), timeoutMs);
       return;
     }
     long since = admission == null ? Long.MAX_VALUE : System.nanoTime() - admission.bodyProgressNanos();
     long remaining = timeoutMs - since / 1_000_000;
     if (remaining > 0) {
-      responseTimer = vertx.setTimer(remaining, id -> checkResponseTimeout(vertx, timeoutMs));
+      responseTimer = client.schedule(() -> checkResponseTimeout(timeoutMs), remaining);
     } else {
-      upstreamRequest.reset(0, new Outcomes.ResponseTimeout(timeoutMs));
+      relay.fail(new Outcomes.ResponseTimeout(timeoutMs));
     }
   }
 
@@ -141,25 +150,23 @@ final class Exchange {
       status = statusCode;
     }
     endNanos = System.nanoTime();
+    cancelResponseTimeout();
     if (target != null) {
       target.end();
     }
     listener.ended(this);
   }
 
-  /**
-   * Whether the client is gone. Asked when a pipe fails: the failed write to a reset socket is
-   * seen before Vert.x's close handlers run, so the channel's own state is the first to know.
-   */
+  /** Whether the client is gone: its connection closed, or a read or write on it failed. */
   boolean clientGone() {
-    return clientClosed || request.response().closed() || FrontDoor.clientGone(request.connection());
+    return clientClosed || client.gone();
   }
 
   /**
    * The gateway answered by itself: the record shows what the client got, headers and body (the
    * body through the same tee, digest and budget as any other), not nulls.
    */
-  void answeredLocally(MultiMap headers, String body) {
+  void answeredLocally(HttpHeaders headers, String body) {
     responseHeaders = headers;
     if (audit != null && body != null) {
       byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -169,13 +176,12 @@ final class Exchange {
   }
 
   /**
-   * The client is gone: the upstream request is reset so its connection is closed and freed, not
-   * left waiting for a body that will never come (which held pool connections until the upstream
-   * gave up). A request still waiting for a connection is reset when it gets one (see ProxyRoute).
+   * The client is gone: an upstream request still waiting for its response is dropped with its
+   * connection, not left waiting for a body that will never come.
    */
   void abandonUpstream() {
-    if (upstreamRequest != null && responseNanos == 0) {
-      upstreamRequest.reset(0, new IllegalStateException("client went away"));
+    if (relay != null && responseNanos == 0) {
+      relay.abandon();
     }
   }
 
@@ -202,16 +208,6 @@ final class Exchange {
 
   long durationNanos() {
     return (endNanos == 0 ? System.nanoTime() : endNanos) - startNanos;
-  }
-
-  /** Request body bytes read from the client (or tunnelled to the upstream). */
-  long bytesIn() {
-    return tunnelFromClient != null ? tunnelFromClient.bytes() : request.bytesRead();
-  }
-
-  /** Response body bytes written to the client (or tunnelled from the upstream). */
-  long bytesOut() {
-    return tunnelFromUpstream != null ? tunnelFromUpstream.bytes() : request.response().bytesWritten();
   }
 
   /** Time to first byte of the upstream response, or -1 when none arrived. */

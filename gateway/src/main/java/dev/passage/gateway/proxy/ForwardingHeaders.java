@@ -1,6 +1,6 @@
 package dev.passage.gateway.proxy;
 
-import io.vertx.core.MultiMap;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +21,7 @@ final class ForwardingHeaders {
   private ForwardingHeaders() {}
 
   /** Removes hop-by-hop headers, the ones {@code Connection} names, and every {@code Proxy-*}. */
-  static void removeHopByHop(MultiMap headers) {
+  static void removeHopByHop(HttpHeaders headers) {
     for (String connection : headers.getAll("connection")) {
       for (String token : connection.split(",")) {
         String name = token.trim();
@@ -56,7 +56,7 @@ final class ForwardingHeaders {
    * a peer that is not a trusted proxy, what it sent in those headers is dropped first: the
    * upstream then sees only what the gateway itself observed.
    */
-  static void addForwarding(MultiMap headers, String clientIp, boolean trustedPeer, String scheme, String host,
+  static void addForwarding(HttpHeaders headers, String clientIp, boolean trustedPeer, String scheme, String host,
       String requestId) {
     if (!trustedPeer) {
       FORWARDING.forEach(headers::remove);

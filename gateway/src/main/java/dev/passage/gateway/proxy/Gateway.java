@@ -13,11 +13,36 @@ import dev.passage.gateway.edge.EdgeLimits;
 import dev.passage.gateway.edge.TrustedProxies;
 import dev.passage.gateway.routing.RouteRule;
 import dev.passage.gateway.routing.RouteTable;
+import dev.passage.gateway.config.ServerConfig;
+import dev.passage.gateway.edge.FrontDoorHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,10 +52,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine: one Vert.x instance, the proxy listener with its front door, the routes and the audit
- * trail. It knows nothing of the admin listener, which {@link dev.passage.gateway.Passage} starts
- * beside it from {@link #readinessChecks}, {@link #metrics} and {@link #memoryParts}. Lifecycle: a
- * validated config goes in, {@link #start} binds, {@link #close} stops (also after a partial start).
+ * The engine: the proxy listener on Netty with its front door, the routes and the audit trail. It
+ * knows nothing of the admin listener, which {@link dev.passage.gateway.Passage} starts beside it
+ * (on the small Vert.x instance this class also owns) from {@link #readinessChecks},
+ * {@link #metrics} and {@link #memoryParts}. Lifecycle: a validated config goes in, {@link #start}
+ * binds, {@link #close} stops (also after a partial start).
  */
 public final class Gateway {
 
@@ -38,26 +64,36 @@ public final class Gateway {
 
   private final PassageConfig config;
   private final Vertx vertx;
+  private final EventLoopGroup loops;
+  private final boolean epoll;
   private final List<ProxyRoute> routes = new ArrayList<>();
-  private HttpServer server;
+  private Channel server;
+  private int boundPort = -1;
   private AuditTrail trail;
-  /** Bytes Vert.x's decoder allows beyond the front door's limits, for lines the canonical head adds. */
+  /** Bytes the codec allows beyond the front door's limits, for lines the canonical head adds. */
   private static final int CANONICAL_SLACK = 1024;
 
   private final GatewayMetrics metrics = new GatewayMetrics();
-  private final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final ChannelGroup clients;
   private final RouteMeters unroutedMeters = metrics.route(GatewayMetrics.NO_ROUTE);
 
   private Gateway(PassageConfig config, Vertx vertx) {
     this.config = config;
     this.vertx = vertx;
+    // One event loop per CPU the JVM may use: more loops than CPUs only adds context switches.
+    int cpus = Runtime.getRuntime().availableProcessors();
+    this.epoll = Epoll.isAvailable();
+    ThreadFactory threads = new DefaultThreadFactory("passage-loop", false);
+    this.loops = new MultiThreadIoEventLoopGroup(cpus, threads,
+        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    this.clients = new DefaultChannelGroup("passage-clients", loops.next());
   }
 
   /** Builds and binds; the future fails (after cleaning up) when a listener cannot bind. */
   public static Future<Gateway> start(PassageConfig config) {
-    // One event loop per CPU the JVM may use: more loops than CPUs only adds context switches.
-    int cpus = Runtime.getRuntime().availableProcessors();
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cpus).setPreferNativeTransport(true));
+    // Vert.x serves only the admin listener now: one event loop is plenty.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
     Gateway gateway = new Gateway(config, vertx);
     return gateway.bind().map(gateway).recover(failure -> gateway.close().transform(v -> Future.failedFuture(failure)));
   }
@@ -69,60 +105,81 @@ public final class Gateway {
     } catch (java.io.IOException e) {
       return Future.failedFuture(new IllegalStateException("cannot open audit sink: " + e.getMessage(), e));
     }
+    Class<? extends Channel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     RouteTable.Builder<ProxyRoute> table = RouteTable.builder();
     for (RouteConfig rc : config.routes()) {
-      ProxyRoute route = new ProxyRoute(vertx, rc, maxHeader, trail, metrics, TrustedProxies.parse(config.server().trustedProxies()));
+      ProxyRoute route = new ProxyRoute(rc, maxHeader, trail, metrics, TrustedProxies.parse(config.server().trustedProxies()),
+          clientType);
       routes.add(route);
       table.add(new RouteRule(rc.match().host(), rc.match().pathPrefix(), new HashSet<>(rc.match().methods())), route);
     }
-    EdgeLimits limits = FrontDoor.limits(config.server());
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(host(config.listen()))
-        .setPort(port(config.listen()))
-        // The front door enforces the real limits before Vert.x parses anything; Vert.x's own are
-        // set above them (room for the Host and Connection lines the canonical head may add).
+    EdgeLimits limits = limits(config.server());
+    GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail, limits.relayExpectContinue());
+    int maxConnections = config.server().maxConnections();
+    long idleSeconds = Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds());
+    // The front door enforces the real limits before the codec parses anything; the codec's own are
+    // set above them (room for the Host and Connection lines the canonical head may add).
+    HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(config.server().maxInitialLineBytes() + CANONICAL_SLACK)
         .setMaxHeaderSize(maxHeader + CANONICAL_SLACK)
         // Request bodies in pieces of up to one socket read, as response bodies (UpstreamGroup).
-        .setMaxChunkSize(UpstreamGroup.BODY_CHUNK_BYTES)
-        .setIdleTimeout((int) Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds()))
-        // Compressed bodies pass through as they are; the gateway neither compresses nor inflates.
-        .setCompressionSupported(false)
-        .setDecompressionSupported(false)
-        // HTTP/2 arrives with its own issue; until then h2c upgrades are not accepted.
-        .setHttp2ClearTextEnabled(false);
-    GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail, limits.relayExpectContinue());
-    int maxConnections = config.server().maxConnections();
-    server = vertx.createHttpServer(options).requestHandler(handler)
-        // The canonical head cannot fail Vert.x's decoder; if it ever did, the request still takes
-        // its decision from the front door so the two stay in step.
-        .invalidRequestHandler(handler)
-        .connectionHandler(connection -> {
-          if (openConnections.incrementAndGet() > maxConnections) {
-            openConnections.decrementAndGet();
-            metrics.connectionRefused();
-            FrontDoor.channel(connection).close();
-            return;
+        .setMaxChunkSize(UpstreamGroup.BODY_CHUNK_BYTES);
+    ServerBootstrap bootstrap = new ServerBootstrap().group(loops)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 4096)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (openConnections.incrementAndGet() > maxConnections) {
+              openConnections.decrementAndGet();
+              metrics.connectionRefused();
+              ch.close();
+              return;
+            }
+            metrics.connectionOpened();
+            ch.closeFuture().addListener(f -> {
+              openConnections.decrementAndGet();
+              metrics.connectionClosed();
+            });
+            clients.add(ch);
+            FrontDoorHandler frontDoor = new FrontDoorHandler(limits);
+            // No compression either way: compressed bodies pass through as they are.
+            ch.pipeline()
+                .addLast("passageIdle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
+                .addLast(FrontDoorHandler.NAME, frontDoor)
+                .addLast(ClientConnection.CODEC, new HttpServerCodec(decoder))
+                .addLast(ClientConnection.NAME, new ClientConnection(handler, frontDoor));
           }
-          FrontDoor.install(connection, limits);
-          metrics.connectionOpened();
-          connection.closeHandler(v -> {
-            openConnections.decrementAndGet();
-            metrics.connectionClosed();
-          });
         });
     registerAuditGauges();
-    return server.listen()
-        .onSuccess(s -> log.info("passage listening on {}:{} ({} transport)", options.getHost(), s.actualPort(),
-            vertx.isNativeTransportEnabled() ? "native epoll" : "NIO"))
-        .mapEmpty();
+    Promise<Void> bound = Promise.promise();
+    bootstrap.bind(host(config.listen()), port(config.listen())).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        bound.fail(f.cause());
+        return;
+      }
+      server = f.channel();
+      boundPort = ((InetSocketAddress) server.localAddress()).getPort();
+      log.info("passage listening on {}:{} ({} transport)", host(config.listen()), boundPort,
+          epoll ? "native epoll" : "NIO");
+      bound.complete();
+    });
+    return bound.future();
+  }
+
+  static EdgeLimits limits(ServerConfig server) {
+    return new EdgeLimits(server.maxInitialLineBytes(), server.maxHeaderBytes(), server.maxHeaderCount(),
+        EdgeLimits.DEFAULT_MAX_CHUNK_LINE_BYTES, server.maxRequestsPerConnection(),
+        Durations.parse(server.headerTimeout()), Durations.parse(server.bodyTimeout()),
+        server.encodedSlashes().equals("reject"), server.expectContinue().equals("upstream"));
   }
 
   /** What readiness reports for the engine: the listener, the audit sinks, room in the audit queue. */
   public List<ReadinessCheck> readinessChecks() {
     List<ReadinessCheck> checks = new ArrayList<>();
-    checks.add(ReadinessCheck.of("proxy_listener", () -> server != null && server.actualPort() > 0,
-        () -> server != null && server.actualPort() > 0 ? "listening on " + config.listen() : "not bound"));
+    checks.add(ReadinessCheck.of("proxy_listener", () -> server != null && server.isActive(),
+        () -> server != null && server.isActive() ? "listening on " + config.listen() : "not bound"));
     if (trail != null) {
       checks.add(ReadinessCheck.of("audit_sinks", trail.pipeline::isAccepting,
           () -> trail.pipeline.isAccepting() ? "accepting" : "not accepting records (closed or failing)"));
@@ -187,17 +244,14 @@ public final class Gateway {
   private void ended(Exchange exchange) {
     RouteMeters meters = exchange.route == null ? unroutedMeters : exchange.route.meters;
     // A tunnel or an event stream lasts as long as its user wants: timing it would swamp latency.
-    boolean longLived = exchange.sse || exchange.tunnelFromClient != null;
+    boolean longLived = exchange.sse || exchange.tunnel;
     meters.exchange(exchange.request.method().name(), exchange.status, longLived ? -1 : exchange.durationNanos(),
-        exchange.bytesIn(), exchange.bytesOut());
+        exchange.bytesIn, exchange.bytesOut);
     if (exchange.sse) {
       metrics.sseEnded();
     }
-    if (exchange.tunnelFromClient != null) {
+    if (exchange.tunnel) {
       metrics.webSocketClosed();
-      // toNetSocket() takes the channel away from the HTTP connection, whose close handler then
-      // never runs: the tunnel's end is the connection's end.
-      metrics.connectionClosed();
     }
     if (exchange.refusal != null) {
       metrics.rejected(exchange.refusal);
@@ -237,7 +291,7 @@ public final class Gateway {
 
   /** The bound proxy port (useful when the config says port 0). */
   public int port() {
-    return server.actualPort();
+    return boundPort;
   }
 
   /** The audit pipeline, or null when no sink is configured. */
@@ -259,33 +313,52 @@ public final class Gateway {
   }
 
   /**
-   * Stops gracefully, waiting also for {@code alongside} (the admin listener's close, which runs
-   * on this Vert.x) before the upstream clients and Vert.x itself are closed.
+   * Stops gracefully: the listener closes, idle connections close, busy ones close after their
+   * current response, within server.shutdown_grace; then the rest is closed, every record of an
+   * exchange that ended is written, and Vert.x (the admin listener's, closed {@code alongside})
+   * and the event loops stop.
    */
   public Future<Void> close(Future<Void> alongside) {
-    List<Future<Void>> listeners = new ArrayList<>();
-    listeners.add(alongside);
+    long graceMs = Durations.parse(config.server().shutdownGrace()).toMillis();
+    Promise<Void> drained = Promise.promise();
     if (server != null) {
-      // Graceful: stop accepting, let in-flight exchanges (downloads, uploads, streams) finish
-      // within the grace period; their upstream connections must stay open until then.
-      long graceMs = Durations.parse(config.server().shutdownGrace()).toMillis();
-      listeners.add(server.shutdown(graceMs, java.util.concurrent.TimeUnit.MILLISECONDS));
+      server.close().addListener(f -> {
+        for (Channel ch : clients) {
+          ch.eventLoop().execute(() -> {
+            ClientConnection c = (ClientConnection) ch.pipeline().get(ClientConnection.NAME);
+            if (c != null) {
+              c.drain();
+            }
+          });
+        }
+        awaitDrained(System.nanoTime() + graceMs * 1_000_000L, drained);
+      });
+    } else {
+      drained.complete();
     }
-    return Future.join(listeners)
+    return Future.join(alongside, drained.future())
         .transform(ar -> {
-          List<Future<Void>> upstreams = new ArrayList<>();
-          routes.forEach(r -> upstreams.add(r.upstream.close()));
-          return Future.join(upstreams);
+          clients.close();
+          routes.forEach(r -> r.upstream.close());
+          return vertx.executeBlocking(() -> {
+            // Every record of an exchange that ended is written before the process may exit.
+            if (trail != null) {
+              trail.close(Durations.parse(config.audit().drainTimeout()));
+            }
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            return null;
+          });
         })
-        .transform(ar -> vertx.executeBlocking(() -> {
-          // Every record of an exchange that ended is written before the process may exit.
-          if (trail != null) {
-            trail.close(Durations.parse(config.audit().drainTimeout()));
-          }
-          return null;
-        }))
         .transform(ar -> vertx.close())
         .andThen(ar -> metrics.close());
+  }
+
+  private void awaitDrained(long deadlineNanos, Promise<Void> drained) {
+    if (clients.isEmpty() || System.nanoTime() - deadlineNanos >= 0) {
+      drained.tryComplete();
+      return;
+    }
+    loops.schedule(() -> awaitDrained(deadlineNanos, drained), 20, TimeUnit.MILLISECONDS);
   }
 
   public static String host(String hostPort) {

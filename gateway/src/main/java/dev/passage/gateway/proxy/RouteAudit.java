@@ -9,7 +9,7 @@ import dev.passage.capture.RedactionRules;
 import dev.passage.capture.SkipReason;
 import dev.passage.gateway.config.RedactConfig;
 import dev.passage.gateway.config.RouteAuditConfig;
-import io.vertx.core.MultiMap;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -47,16 +47,16 @@ final class RouteAudit {
     return new RouteAudit(new RouteAuditConfig(true, false, false, 0L, null, null), global, budget);
   }
 
-  BodyTee requestTee(MultiMap headers, boolean hasBody) {
+  BodyTee requestTee(HttpHeaders headers, boolean hasBody) {
     return tee(requestBody, headers, hasBody);
   }
 
-  BodyTee responseTee(MultiMap headers, boolean hasBody) {
+  BodyTee responseTee(HttpHeaders headers, boolean hasBody) {
     return tee(responseBody, headers, hasBody);
   }
 
   /** A tee for an answer the gateway wrote itself: kept whatever the route keeps of upstream bodies. */
-  BodyTee localAnswerTee(MultiMap headers) {
+  BodyTee localAnswerTee(HttpHeaders headers) {
     return BodyTee.keeping(budget, LOCAL_ANSWER_BYTES, contentLength(headers), headers.get("content-type"),
         headers.get("content-encoding"));
   }
@@ -65,7 +65,7 @@ final class RouteAudit {
     return BodyTee.skipping(SkipReason.WEBSOCKET, null, null);
   }
 
-  private BodyTee tee(boolean keep, MultiMap headers, boolean hasBody) {
+  private BodyTee tee(boolean keep, HttpHeaders headers, boolean hasBody) {
     String type = headers.get("content-type");
     String encoding = headers.get("content-encoding");
     if (!keep || maxBodyBytes == 0) {
@@ -83,7 +83,7 @@ final class RouteAudit {
     return BodyTee.keeping(budget, maxBodyBytes, contentLength(headers), type, encoding);
   }
 
-  private static long contentLength(MultiMap headers) {
+  private static long contentLength(HttpHeaders headers) {
     String length = headers.get("content-length");
     if (length != null) {
       try {

@@ -1,43 +1,77 @@
 package dev.passage.gateway.proxy;
 
-import dev.passage.gateway.metrics.RouteMeters;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.UpstreamConfig;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
+import dev.passage.gateway.metrics.RouteMeters;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 
 /**
- * The targets of one route and the pooled HTTP/1.1 client that reaches them. Opening a request picks
- * a target; a refused connection skips that target for the back-off period and moves on to the next
- * one, which is safe for any method because no byte of the request was sent.
+ * The targets of one route and the connections that reach them. Connections live on the event loop
+ * of the client connections they serve, so an exchange never crosses threads: each loop keeps its
+ * own idle connections per target, and a target's bound ({@code max_connections}) counts all of
+ * them. A request that finds the bound reached waits (at most {@code max_pending} requests, each at
+ * most {@code connect_timeout}) for a connection to come free. Opening a request picks a target; a
+ * refused connection skips that target for the back-off period and moves on to the next one, which
+ * is safe for any method because no byte of the request was sent.
  */
 final class UpstreamGroup {
 
-  /** The name of Vert.x's HTTP/1.x client codec in the connection pipeline (HttpChannelConnector). */
-  private static final String VERTX_CLIENT_CODEC = "codec";
+  /** Told on the exchange's event loop when a connection is ready or none can be had. */
+  interface Acquired {
+    void connected(UpstreamConnection connection, boolean reused);
 
-  private final HttpClient client;
-  private final HttpClient tunnelClient;
+    void failed(Throwable failure);
+  }
+
+  /** The largest body piece the codecs hand on at once (Netty's largest adaptive read). */
+  static final int BODY_CHUNK_BYTES = 64 * 1024;
+
   private final Balancer balancer;
   private final long connectTimeoutMs;
   private final long responseTimeoutMs;
+  private final long idleTimeoutMs;
   private final long backoffNanos;
   private final int maxConnections;
+  private final int maxPending;
+  private final int maxTunnels;
+  private final int maxResponseHeaderBytes;
   private final RouteMeters meters;
+  private final Class<? extends Channel> channelType;
+  private final AtomicInteger[] open;
+  private final AtomicInteger[] tunnels;
+  private final List<ConcurrentLinkedQueue<Waiter>> waiters = new ArrayList<>();
+  private final AtomicInteger pending = new AtomicInteger();
+  /** Idle connections per event loop, per target; each deque is touched only by its loop. */
+  private final Map<EventLoop, ArrayDeque<UpstreamConnection>[]> idle = new ConcurrentHashMap<>();
+  private final SslContext ssl;
 
-  UpstreamGroup(Vertx vertx, UpstreamConfig config, int maxResponseHeaderBytes, RouteMeters meters) {
+  UpstreamGroup(UpstreamConfig config, int maxResponseHeaderBytes, RouteMeters meters,
+      Class<? extends Channel> channelType) {
     this.meters = meters;
+    this.channelType = channelType;
+    this.maxResponseHeaderBytes = maxResponseHeaderBytes;
     List<Target> targets = new ArrayList<>();
     config.targets().forEach(url -> targets.add(new Target(url)));
     for (Target t : targets) {
@@ -47,44 +81,27 @@ final class UpstreamGroup {
         config.balance().equals("least_requests") ? Balancer.Strategy.LEAST_REQUESTS : Balancer.Strategy.ROUND_ROBIN);
     this.connectTimeoutMs = Durations.parse(config.connectTimeout()).toMillis();
     this.responseTimeoutMs = Durations.parse(config.responseTimeout()).toMillis();
+    this.idleTimeoutMs = Math.max(1, Durations.parse(config.idleTimeout()).toMillis());
     this.backoffNanos = Durations.parse(config.failureBackoff()).toNanos();
     this.maxConnections = config.maxConnections();
-    HttpClientOptions options = new HttpClientOptions()
-        .setKeepAlive(true)
-        .setKeepAliveTimeout((int) Math.max(1, Durations.parse(config.idleTimeout()).toSeconds()))
-        .setConnectTimeout((int) connectTimeoutMs)
-        // Bodies pass through byte for byte: never decompress, never ask for compression.
-        .setDecompressionSupported(false)
-        .setMaxHeaderSize(maxResponseHeaderBytes)
-        // Vert.x cuts response bodies into 8 KiB pieces by default, each a separate copy and event
-        // on the way through; a socket read is up to 64 KiB, so let a piece be one read.
-        .setMaxChunkSize(BODY_CHUNK_BYTES)
-        .setMaxInitialLineLength(8192);
-    // vertx-http-proxy's client defaults to 5 connections per target and an unbounded wait queue
-    // (shared/ENGINE.md): both bounds are explicit here, and a full queue answers 503.
-    PoolOptions pool = new PoolOptions()
-        .setHttp1MaxSize(config.maxConnections())
-        .setMaxWaitQueueSize(config.maxPending());
-    this.client = client(vertx, options, pool);
-    // A tunnel keeps its connection for its whole life: tunnels get a pool of their own, so open
-    // WebSockets can never take the connections plain requests need, and a full one answers 503
-    // at once instead of queueing until the connect timeout.
-    this.tunnelClient = client(vertx, options, new PoolOptions().setHttp1MaxSize(config.maxWebsockets())
-        .setMaxWaitQueueSize(0));
-  }
-
-  /** The largest body piece the client hands on at once (Netty's largest adaptive read). */
-  static final int BODY_CHUNK_BYTES = 64 * 1024;
-
-  private static HttpClient client(Vertx vertx, HttpClientOptions options, PoolOptions pool) {
-    return vertx.httpClientBuilder().with(options).with(pool)
-        .withConnectHandler(connection -> FrontDoor.channel(connection).pipeline()
-            .addAfter(VERTX_CLIENT_CODEC, UpstreamResponseFraming.NAME, new UpstreamResponseFraming()))
-        .build();
-  }
-
-  HttpClient client() {
-    return client;
+    this.maxPending = config.maxPending();
+    this.maxTunnels = config.maxWebsockets();
+    this.open = new AtomicInteger[targets.size()];
+    this.tunnels = new AtomicInteger[targets.size()];
+    for (int i = 0; i < targets.size(); i++) {
+      open[i] = new AtomicInteger();
+      tunnels[i] = new AtomicInteger();
+      waiters.add(new ConcurrentLinkedQueue<>());
+    }
+    SslContext context = null;
+    if (targets.stream().anyMatch(Target::ssl)) {
+      try {
+        context = SslContextBuilder.forClient().build();
+      } catch (SSLException e) {
+        throw new IllegalStateException("cannot set up TLS to upstreams: " + e.getMessage(), e);
+      }
+    }
+    this.ssl = context;
   }
 
   long responseTimeoutMs() {
@@ -99,61 +116,232 @@ final class UpstreamGroup {
     return balancer.targets();
   }
 
-  /** Opens a request to a chosen target, moving to the next target when one refuses. */
-  Future<HttpClientRequest> open(Exchange exchange, HttpMethod method, String uri) {
-    Promise<HttpClientRequest> promise = Promise.promise();
-    attempt(client, exchange, method, uri, null, promise);
-    return promise.future();
+  /** A connection for a plain exchange: an idle one of this loop (unless {@code fresh}), or a new one. */
+  void acquire(Exchange exchange, EventLoop loop, boolean fresh, Acquired then) {
+    attempt(exchange, loop, fresh, false, null, then);
   }
 
-  /** Like {@link #open}, on the tunnel pool (upstream.max_websockets per target). */
-  Future<HttpClientRequest> openTunnel(Exchange exchange, String uri) {
-    Promise<HttpClientRequest> promise = Promise.promise();
-    attempt(tunnelClient, exchange, HttpMethod.GET, uri, null, promise);
-    return promise.future();
+  /**
+   * A connection of its own for a WebSocket tunnel, never from or back to the pool, so open
+   * tunnels can never take the connections plain requests need; past {@code max_websockets} per
+   * target the answer is 503 at once.
+   */
+  void acquireTunnel(Exchange exchange, EventLoop loop, Acquired then) {
+    attempt(exchange, loop, true, true, null, then);
   }
 
-  private void attempt(HttpClient client, Exchange exchange, HttpMethod method, String uri, BitSet tried,
-      Promise<HttpClientRequest> promise) {
+  private void attempt(Exchange exchange, EventLoop loop, boolean fresh, boolean tunnel, BitSet tried, Acquired then) {
     int index = balancer.pick(tried);
     if (index < 0) {
-      promise.fail(new java.net.ConnectException("every target refused the connection"));
+      then.failed(new ConnectException("every target refused the connection"));
       return;
     }
-    Target target = balancer.get(index);
-    exchange.targetChosen(target);
-    RequestOptions options = new RequestOptions()
-        .setServer(SocketAddress.inetSocketAddress(target.port(), target.host()))
-        .setHost(target.host())
-        .setPort(target.port())
-        .setSsl(target.ssl())
-        .setMethod(method)
-        .setURI(uri)
-        .setConnectTimeout(connectTimeoutMs);
-    long asked = System.nanoTime();
-    client.request(options).onComplete(ar -> {
-      if (ar.succeeded()) {
-        meters.connected(System.nanoTime() - asked);
-        promise.complete(ar.result());
+    exchange.targetChosen(balancer.get(index));
+    if (tunnel) {
+      if (tunnels[index].incrementAndGet() > maxTunnels) {
+        tunnels[index].decrementAndGet();
+        then.failed(new Outcomes.PoolBusy("too many WebSocket tunnels to this target"));
         return;
       }
-      // Only a failed TCP connect (refused, or Netty's connect timeout, also a ConnectException); a
-      // timeout waiting in the pool for a busy target's connection is not the target's failure.
-      if (Outcomes.isConnectFailure(ar.cause())) {
-        meters.connectError(target.url());
+      connect(exchange, loop, index, true, tried, then);
+      return;
+    }
+    if (!fresh) {
+      ArrayDeque<UpstreamConnection> mine = idleOf(loop)[index];
+      UpstreamConnection c;
+      while ((c = mine.pollLast()) != null) {
+        if (c.isActive()) {
+          cancelIdleTimer(c);
+          c.autoRead(true);
+          then.connected(c, true);
+          return;
+        }
       }
-      if (Outcomes.isConnectFailure(ar.cause()) && !exchange.ended()) {
-        target.skipFor(backoffNanos);
-        BitSet now = tried == null ? new BitSet(balancer.size()) : tried;
-        now.set(index);
-        attempt(client, exchange, method, uri, now, promise);
+    }
+    if (open[index].incrementAndGet() <= maxConnections) {
+      connect(exchange, loop, index, false, tried, then);
+      return;
+    }
+    open[index].decrementAndGet();
+    if (pending.incrementAndGet() > maxPending) {
+      pending.decrementAndGet();
+      then.failed(new Outcomes.PoolBusy("too many requests waiting for an upstream connection"));
+      return;
+    }
+    Waiter waiter = new Waiter(exchange, loop, then);
+    waiters.get(index).add(waiter);
+    waiter.timer = loop.schedule(() -> {
+      if (waiters.get(index).remove(waiter)) {
+        pending.decrementAndGet();
+        then.failed(new Outcomes.PoolWaitTimeout(connectTimeoutMs));
+      }
+    }, connectTimeoutMs, TimeUnit.MILLISECONDS);
+    // A connection may have closed between the count and the queueing.
+    wake(index);
+  }
+
+  private void connect(Exchange exchange, EventLoop loop, int index, boolean tunnel, BitSet tried, Acquired then) {
+    Target target = balancer.get(index);
+    UpstreamConnection connection = new UpstreamConnection(this, index, target, tunnel);
+    Bootstrap bootstrap = new Bootstrap().group(loop).channel(channelType)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            if (ssl != null && target.ssl()) {
+              ch.pipeline().addLast(ssl.newHandler(ch.alloc(), target.host(), target.port()));
+            }
+            // Bodies pass through byte for byte: the codec frames them, nothing decompresses.
+            ch.pipeline().addLast(UpstreamConnection.CODEC, new HttpClientCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(8192)
+                    .setMaxHeaderSize(maxResponseHeaderBytes)
+                    .setMaxChunkSize(BODY_CHUNK_BYTES), false, false))
+                .addLast(connection);
+          }
+        });
+    long asked = System.nanoTime();
+    bootstrap.connect(target.host(), target.port()).addListener((ChannelFuture done) -> {
+      if (done.isSuccess()) {
+        meters.connected(System.nanoTime() - asked);
+        then.connected(connection, false);
+        return;
+      }
+      if (tunnel) {
+        tunnels[index].decrementAndGet();
       } else {
-        promise.fail(ar.cause());
+        open[index].decrementAndGet();
+        wake(index);
       }
+      Throwable cause = done.cause();
+      if (Outcomes.isConnectFailure(cause)) {
+        meters.connectError(target.url());
+        if (!exchange.ended()) {
+          target.skipFor(backoffNanos);
+          BitSet now = tried == null ? new BitSet(balancer.size()) : tried;
+          now.set(index);
+          attempt(exchange, loop, true, tunnel, now, then);
+          return;
+        }
+      }
+      then.failed(cause);
     });
   }
 
-  Future<Void> close() {
-    return Future.join(client.close(), tunnelClient.close()).mapEmpty();
+  /**
+   * An exchange is done with a healthy connection. A request waiting on the same loop takes it at
+   * once; one waiting on another loop gets a connection of its own (this one closes to make room);
+   * otherwise it waits idle, at most {@code idle_timeout}.
+   */
+  void release(UpstreamConnection connection) {
+    if (connection.forTunnel() || !connection.isActive()) {
+      connection.close();
+      return;
+    }
+    int index = connection.targetIndex();
+    EventLoop loop = connection.channel().eventLoop();
+    ConcurrentLinkedQueue<Waiter> queue = waiters.get(index);
+    if (!queue.isEmpty()) {
+      for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
+        Waiter w = it.next();
+        if (w.loop == loop && queue.remove(w)) {
+          pending.decrementAndGet();
+          w.timer.cancel(false);
+          if (!w.exchange.ended()) {
+            w.then.connected(connection, true);
+            return;
+          }
+        }
+      }
+      if (!queue.isEmpty()) {
+        connection.close();
+        return;
+      }
+    }
+    connection.idleTimer = loop.schedule(connection::close, idleTimeoutMs, TimeUnit.MILLISECONDS);
+    idleOf(loop)[index].addLast(connection);
+  }
+
+  /** A connection closed (on its loop): its place in the bound goes to a waiting request, if any. */
+  void closed(UpstreamConnection connection) {
+    int index = connection.targetIndex();
+    cancelIdleTimer(connection);
+    if (connection.forTunnel()) {
+      tunnels[index].decrementAndGet();
+      return;
+    }
+    idleOf(connection.channel().eventLoop())[index].remove(connection);
+    open[index].decrementAndGet();
+    wake(index);
+  }
+
+  private void wake(int index) {
+    ConcurrentLinkedQueue<Waiter> queue = waiters.get(index);
+    while (!queue.isEmpty() && open[index].get() < maxConnections) {
+      if (open[index].incrementAndGet() > maxConnections) {
+        open[index].decrementAndGet();
+        return;
+      }
+      Waiter w = queue.poll();
+      if (w == null) {
+        open[index].decrementAndGet();
+        return;
+      }
+      pending.decrementAndGet();
+      w.timer.cancel(false);
+      w.loop.execute(() -> {
+        if (w.exchange.ended()) {
+          open[index].decrementAndGet();
+          wake(index);
+        } else {
+          connect(w.exchange, w.loop, index, false, null, w.then);
+        }
+      });
+    }
+  }
+
+  private static void cancelIdleTimer(UpstreamConnection c) {
+    ScheduledFuture<?> timer = c.idleTimer;
+    if (timer != null) {
+      timer.cancel(false);
+      c.idleTimer = null;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private ArrayDeque<UpstreamConnection>[] idleOf(EventLoop loop) {
+    ArrayDeque<UpstreamConnection>[] pools = idle.get(loop);
+    if (pools == null) {
+      pools = new ArrayDeque[open.length];
+      for (int i = 0; i < pools.length; i++) {
+        pools[i] = new ArrayDeque<>();
+      }
+      idle.put(loop, pools);
+    }
+    return pools;
+  }
+
+  /** Closes the idle connections (each on its own loop); busy ones close with their exchanges. */
+  void close() {
+    idle.forEach((loop, pools) -> loop.execute(() -> {
+      for (ArrayDeque<UpstreamConnection> pool : pools) {
+        for (UpstreamConnection c : new ArrayList<>(pool)) {
+          c.close();
+        }
+      }
+    }));
+  }
+
+  private static final class Waiter {
+    final Exchange exchange;
+    final EventLoop loop;
+    final Acquired then;
+    ScheduledFuture<?> timer;
+
+    Waiter(Exchange exchange, EventLoop loop, Acquired then) {
+      this.exchange = exchange;
+      this.loop = loop;
+      this.then = then;
+    }
   }
 }

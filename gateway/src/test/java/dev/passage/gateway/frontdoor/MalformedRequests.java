@@ -170,9 +170,9 @@ final class MalformedRequests {
             .upstreamSees(header("Host", "[::1]:8080")),
         admitted("Host as IPv4 with port", "GET /x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n")
             .upstreamSees(header("Host", "127.0.0.1:8080")),
-        // Vert.x's client writes Host itself and drops a default port (equivalent, RFC 9110 section 4.2.3).
-        admitted("Host with the default port reaches the upstream without it", "GET /x HTTP/1.1\r\nHost: h:80\r\n\r\n")
-            .upstreamSees(header("Host", "h")),
+        // host_header: preserve passes the client's Host as sent, a default port included (nginx's $http_host).
+        admitted("Host with the default port reaches the upstream as sent", "GET /x HTTP/1.1\r\nHost: h:80\r\n\r\n")
+            .upstreamSees(header("Host", "h:80")),
         admitted("Host reg-name with - . _ ~", "GET /x HTTP/1.1\r\nHost: my_host-1.example~x\r\n\r\n")
             .upstreamSees(header("Host", "my_host-1.example~x")));
   }
