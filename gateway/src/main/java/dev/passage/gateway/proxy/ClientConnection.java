@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -61,18 +60,43 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private WebSocketTunnel tunnel;
   private boolean draining;
 
-  ClientConnection(GatewayHandler dispatcher, FrontDoorHandler frontDoor) {
+  /** server.idle_timeout: a connection that neither reads nor writes this long is closed. */
+  private final long idleNanos;
+  private long lastActivityNanos;
+  private ScheduledFuture<?> idleTimer;
+
+  ClientConnection(GatewayHandler dispatcher, FrontDoorHandler frontDoor, long idleNanos) {
     this.dispatcher = dispatcher;
     this.frontDoor = frontDoor;
+    this.idleNanos = idleNanos;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    // One timer per connection, re-armed only when it fires: Netty's IdleStateHandler would put a
+    // listener on every write instead.
+    lastActivityNanos = System.nanoTime();
+    idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress) {
       InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
       remoteIp = peer.getAddress() == null ? peer.getHostString() : peer.getAddress().getHostAddress();
     }
+  }
+
+  private void checkIdle() {
+    long idle = System.nanoTime() - lastActivityNanos;
+    if (idle >= idleNanos) {
+      idleTimer = null;
+      ctx.close();
+    } else {
+      idleTimer = ctx.executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Bytes moved on the connection (read, or written by the exchange or tunnel): it is not idle. */
+  void touch() {
+    lastActivityNanos = System.nanoTime();
   }
 
   String remoteIp() {
@@ -146,6 +170,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActivityNanos = System.nanoTime();
     Exchange exchange = current;
     if (exchange != null && exchange.relay != null) {
       exchange.relay.clientReadComplete();
@@ -166,6 +191,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   void flush() {
+    lastActivityNanos = System.nanoTime();
     ctx.flush();
   }
 
@@ -259,6 +285,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** Writes raw bytes of a tunnel. */
   void writeRaw(ByteBuf bytes) {
+    lastActivityNanos = System.nanoTime();
     ctx.writeAndFlush(bytes, ctx.voidPromise());
   }
 
@@ -284,16 +311,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent) {
-      ctx.close();
-      return;
-    }
-    ctx.fireUserEventTriggered(evt);
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
     while (!held.isEmpty()) {
       ReferenceCountUtil.release(held.poll());
     }

@@ -33,7 +33,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -116,7 +115,7 @@ public final class Gateway {
     EdgeLimits limits = limits(config.server());
     GatewayHandler handler = new GatewayHandler(table.build(), this::ended, trail, limits.relayExpectContinue());
     int maxConnections = config.server().maxConnections();
-    long idleSeconds = Math.max(1, Durations.parse(config.server().idleTimeout()).toSeconds());
+    long idleNanos = Math.max(1_000_000L, Durations.parse(config.server().idleTimeout()).toNanos());
     // The front door enforces the real limits before the codec parses anything; the codec's own are
     // set above them (room for the Host and Connection lines the canonical head may add).
     HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -146,10 +145,9 @@ public final class Gateway {
             FrontDoorHandler frontDoor = new FrontDoorHandler(limits);
             // No compression either way: compressed bodies pass through as they are.
             ch.pipeline()
-                .addLast("passageIdle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS))
                 .addLast(FrontDoorHandler.NAME, frontDoor)
                 .addLast(ClientConnection.CODEC, new HttpServerCodec(decoder))
-                .addLast(ClientConnection.NAME, new ClientConnection(handler, frontDoor));
+                .addLast(ClientConnection.NAME, new ClientConnection(handler, frontDoor, idleNanos));
           }
         });
     registerAuditGauges();

@@ -17,7 +17,17 @@ final class HttpDates {
 
   private HttpDates() {}
 
+  /** The last second formatted, with its epoch second: formatted at most once a second. */
+  private static volatile Object[] cached = {-1L, ""};
+
   static String now() {
-    return IMF_FIXDATE.format(Instant.now());
+    long second = System.currentTimeMillis() / 1000;
+    Object[] c = cached;
+    if ((Long) c[0] == second) {
+      return (String) c[1];
+    }
+    String text = IMF_FIXDATE.format(Instant.ofEpochSecond(second));
+    cached = new Object[] {second, text};
+    return text;
   }
 }

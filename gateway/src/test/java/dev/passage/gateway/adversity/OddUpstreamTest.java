@@ -73,6 +73,10 @@ class OddUpstreamTest {
     } else if (path.equals("/status/999")) {
       head = "HTTP/1.1 999 Odd\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n";
       body = "plain";
+    } else if (path.equals("/trailers")) {
+      head = "HTTP/1.1 200 OK\r\nContent-Type: application/grpc\r\nTransfer-Encoding: chunked\r\n"
+          + "Trailer: grpc-status\r\n\r\n";
+      body = "5\r\nhello\r\n0\r\ngrpc-status: 0\r\n\r\n";
     } else if (path.startsWith("/te/")) {
       String coding = path.substring(4).replace("%20", " ");
       head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + coding + "\r\n\r\n";
@@ -145,6 +149,26 @@ class OddUpstreamTest {
       JsonNode rec = awaitRecord(r.header("x-request-id"));
       assertNotNull(rec, "the record is not lost");
       assertEquals(999, rec.path("response").path("status").asInt());
+    }
+  }
+
+  @Test
+  void responseTrailerFieldsReachTheClientAfterTheLastChunk() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.gateway.port())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("GET /trailers HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      java.io.InputStream in = s.getInputStream();
+      while (!got.toString(StandardCharsets.ISO_8859_1).matches("(?s).*\r\n0\r\n(.*\r\n)?\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          break;
+        }
+        got.write(b);
+      }
+      String wire = got.toString(StandardCharsets.ISO_8859_1);
+      assertEquals(true, wire.startsWith("HTTP/1.1 200"), wire);
+      assertEquals(true, wire.endsWith("\r\n0\r\ngrpc-status: 0\r\n\r\n"), "the trailer, after the last chunk: " + wire);
     }
   }
 

@@ -20,9 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code server.expect_continue: upstream}: the expectation goes upstream and the upstream decides;
- * its 100 reaches the client, who then sends the body. (An upstream that answers a final status
- * before the body is a known gap: Vert.x's client fails that exchange, the client gets 502;
- * docs/security.md.)
+ * its 100 reaches the client, who then sends the body; a final status instead of 100 reaches the
+ * client as it is, and the connection ends with it (the body the client may send is never read).
  */
 class ExpectContinueRelayTest {
 
@@ -46,6 +45,48 @@ class ExpectContinueRelayTest {
         assertEquals("got hello", done.bodyText());
       }
       assertTrue(up.heads.get(0).toLowerCase().contains("\r\nexpect: 100-continue\r\n"), up.heads.get(0));
+    }
+  }
+
+  @Test
+  void anUpstreamThatRefusesInsteadOfContinuingHasItsAnswerRelayed() throws Exception {
+    try (RawServer up = new RawServer("refusing-upstream") {
+          @Override
+          protected void serve(Socket s) throws IOException {
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+              int b = in.read();
+              if (b < 0) {
+                return;
+              }
+              head.write(b);
+            }
+            s.getOutputStream().write(("HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n"
+                + "WWW-Authenticate: Basic\r\n\r\nsign in").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            in.read();
+          }
+        };
+        RunningGateway gw = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            server: { expect_continue: upstream }
+            routes:
+              - name: r
+                match: { path_prefix: / }
+                upstream: { targets: ["${U}"] }
+            """, Map.of("U", up.url()))) {
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        c.send("PUT /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        RawResponse r = c.read();
+        assertEquals(401, r.status(), "the upstream's refusal, not a 502: " + r);
+        assertEquals("sign in", r.bodyText());
+        assertTrue(c.closedByPeer(2000), "the unread body must never be parsed as a request");
+      }
+      try (RawClient c = RawClient.connect(gw.gateway.port())) {
+        c.send("GET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(401, c.read().status(), "the gateway keeps serving");
+      }
     }
   }
 
