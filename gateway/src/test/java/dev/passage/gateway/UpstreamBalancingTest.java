@@ -92,6 +92,7 @@ class UpstreamBalancingTest {
     try (TestUpstream up = TestUpstream.start("up");
         RunningGateway gw = RunningGateway.start("""
             listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
             routes:
               - { name: r, match: { path_prefix: / }, upstream: { targets: ["${UP}"], max_connections: 2 } }
             """, Map.of("UP", up.url()))) {
@@ -107,6 +108,9 @@ class UpstreamBalancingTest {
       Thread.sleep(300);
       assertEquals(2, up.requests.get(), "only two requests reached the upstream");
       assertEquals(2, up.peakOpenConnections.get());
+      String target = "route=\"r\",target=\"" + up.url() + "\"";
+      assertEquals(2.0, metric(gw, "passage_upstream_pool_connections{" + target + "}"), "the bound, on /metrics");
+      assertEquals(4.0, metric(gw, "passage_upstream_pool_pending_requests{route=\"r\"}"), "the four that wait");
       while (up.requests.get() < 6 && System.currentTimeMillis() < deadline + 10_000) {
         up.releaseHeld();
         Thread.sleep(20);
@@ -116,7 +120,19 @@ class UpstreamBalancingTest {
         assertEquals(200, c.get(10, TimeUnit.SECONDS).statusCode());
       }
       assertTrue(up.peakOpenConnections.get() <= 2, "peak " + up.peakOpenConnections.get());
+      assertEquals(0.0, metric(gw, "passage_upstream_pool_pending_requests{route=\"r\"}"), "nobody waits any more");
     }
+  }
+
+  private static double metric(RunningGateway gw, String series) throws Exception {
+    String body = gw.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1));
+      }
+    }
+    throw new AssertionError(series + " is not on /metrics");
   }
 
   @Test

@@ -53,6 +53,14 @@ public final class MetricNames {
   public static final String ACTIVE_SSE_STREAMS = "passage.active.sse.streams";
   /** Gauge {@code passage_upstream_pool_max_connections}, tags route, target: the pool's limit. */
   public static final String UPSTREAM_POOL_MAX_CONNECTIONS = "passage.upstream.pool.max.connections";
+  /** Gauge {@code passage_upstream_pool_connections}, tags route, target: open pooled connections (busy or idle). */
+  public static final String UPSTREAM_POOL_CONNECTIONS = "passage.upstream.pool.connections";
+  /** Gauge {@code passage_upstream_pool_pending_requests}, tag route: requests waiting for a connection. */
+  public static final String UPSTREAM_POOL_PENDING = "passage.upstream.pool.pending.requests";
+  /** Gauge {@code passage_upstream_pool_max_pending_requests}, tag route: upstream.max_pending. */
+  public static final String UPSTREAM_POOL_MAX_PENDING = "passage.upstream.pool.max.pending.requests";
+  /** Gauge {@code passage_upstream_tunnels}, tags route, target: WebSocket tunnel connections open. */
+  public static final String UPSTREAM_TUNNELS = "passage.upstream.tunnels";
   /** Gauge {@code passage_upstream_requests_in_flight}, tags route, target. */
   public static final String UPSTREAM_REQUESTS_IN_FLIGHT = "passage.upstream.requests.in.flight";
   /** Counter {@code passage_responses_502_total}, tag route: the gateway answered 502 itself. */

@@ -122,6 +122,24 @@ public final class RouteMeters {
         .description("requests sent to the target and not yet ended").register(registry);
   }
 
+  /** The pool's own counts of one target: open connections and open tunnels (each bounded by the config). */
+  public <T> void targetPool(String target, T source, ToIntFunction<T> connections, ToIntFunction<T> tunnels) {
+    Gauge.builder(MetricNames.UPSTREAM_POOL_CONNECTIONS, source, s -> connections.applyAsInt(s))
+        .tags(MetricNames.TAG_ROUTE, route, MetricNames.TAG_TARGET, target).strongReference(true)
+        .description("open pooled connections to the target, busy or idle").register(registry);
+    Gauge.builder(MetricNames.UPSTREAM_TUNNELS, source, s -> tunnels.applyAsInt(s))
+        .tags(MetricNames.TAG_ROUTE, route, MetricNames.TAG_TARGET, target).strongReference(true)
+        .description("WebSocket tunnel connections open to the target (upstream.max_websockets)").register(registry);
+  }
+
+  /** Requests of this route waiting for an upstream connection, and their bound. */
+  public <T> void pending(int maxPending, T source, ToIntFunction<T> waiting) {
+    Gauge.builder(MetricNames.UPSTREAM_POOL_PENDING, source, s -> waiting.applyAsInt(s)).tag(MetricNames.TAG_ROUTE, route)
+        .strongReference(true).description("requests waiting for an upstream connection").register(registry);
+    Gauge.builder(MetricNames.UPSTREAM_POOL_MAX_PENDING, () -> maxPending).tag(MetricNames.TAG_ROUTE, route)
+        .strongReference(true).description("upstream.max_pending").register(registry);
+  }
+
   /** The gauges and refusal counter of the route's share of the capture budget. */
   public void captureShare(CaptureBudget share) {
     Gauge.builder(MetricNames.CAPTURE_SHARE_IN_USE, share, CaptureBudget::inUse).tag(MetricNames.TAG_ROUTE, route)

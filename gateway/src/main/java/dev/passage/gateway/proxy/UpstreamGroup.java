@@ -93,6 +93,11 @@ final class UpstreamGroup {
       tunnels[i] = new AtomicInteger();
       waiters.add(new ConcurrentLinkedQueue<>());
     }
+    for (int i = 0; i < targets.size(); i++) {
+      int index = i;
+      meters.targetPool(targets.get(i).url(), this, g -> g.open[index].get(), g -> g.tunnels[index].get());
+    }
+    meters.pending(maxPending, pending, AtomicInteger::get);
     SslContext context = null;
     if (targets.stream().anyMatch(Target::ssl)) {
       try {

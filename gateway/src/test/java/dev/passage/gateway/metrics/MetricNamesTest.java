@@ -46,6 +46,10 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.ACTIVE_SSE_STREAMS, "passage_active_sse_streams");
     gauge(registry, expected, MetricNames.UPSTREAM_POOL_MAX_CONNECTIONS, "passage_upstream_pool_max_connections");
     gauge(registry, expected, MetricNames.UPSTREAM_REQUESTS_IN_FLIGHT, "passage_upstream_requests_in_flight");
+    gauge(registry, expected, MetricNames.UPSTREAM_POOL_CONNECTIONS, "passage_upstream_pool_connections");
+    gauge(registry, expected, MetricNames.UPSTREAM_POOL_PENDING, "passage_upstream_pool_pending_requests");
+    gauge(registry, expected, MetricNames.UPSTREAM_POOL_MAX_PENDING, "passage_upstream_pool_max_pending_requests");
+    gauge(registry, expected, MetricNames.UPSTREAM_TUNNELS, "passage_upstream_tunnels");
     counter(registry, expected, MetricNames.RESPONSES_502, "passage_responses_502_total");
     counter(registry, expected, MetricNames.RESPONSES_504, "passage_responses_504_total");
     counter(registry, expected, MetricNames.AUDIT_RECORDS_WRITTEN, "passage_audit_records_written_total");
