@@ -48,9 +48,8 @@ public final class JsonlFileSink implements AuditSink {
   private FileChannel channel;
   /** Bytes of the active file: on disk, buffered, and in {@link #direct}. */
   private long size;
-  /** The batch a failed write was working on, and how many of its lines were accepted. */
-  private List<byte[]> partialBatch;
-  private int partialDone;
+  /** How far a failed write got into its batch. */
+  private final BatchProgress progress = new BatchProgress();
   /** A rotation is being deferred (logged once per episode). */
   private boolean deferring;
   private boolean closed;
@@ -124,18 +123,15 @@ public final class JsonlFileSink implements AuditSink {
       throw new IOException(describe() + " is closed");
     }
     ensureOpen();
-    int start = lines == partialBatch ? partialDone : 0;
-    partialBatch = lines;
-    partialDone = start;
-    for (int i = start; i < lines.size(); i++) {
+    for (int i = progress.start(lines); i < lines.size(); i++) {
       byte[] line = lines.get(i);
       if (size > 0 && size + line.length > maxFileBytes && mayRotate()) {
         rotate();
       }
       append(line);
-      partialDone = i + 1;
+      progress.stored(i);
     }
-    partialBatch = null;
+    progress.finished();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.passage.audit.kafka;
 
 import dev.passage.audit.AuditSink;
+import dev.passage.audit.BatchProgress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -72,9 +73,8 @@ public final class KafkaSink implements AuditSink {
     }
   };
   private final AtomicLong failedSends = new AtomicLong();
-  /** The batch a failed write was working on, and how many of its lines were handed over. */
-  private List<byte[]> partialBatch;
-  private int partialDone;
+  /** How far a failed write got into its batch (lines handed over are not sent again). */
+  private final BatchProgress progress = new BatchProgress();
   private boolean closed;
 
   /** Creates the producer; it connects lazily, so a cluster that is down does not stop the gateway starting. */
@@ -109,10 +109,7 @@ public final class KafkaSink implements AuditSink {
       throw new IOException(describe() + " is closed");
     }
     // A retry passes the same list: lines already handed over are not sent again.
-    int start = lines == partialBatch ? partialDone : 0;
-    partialBatch = lines;
-    partialDone = start;
-    for (int i = start; i < lines.size(); i++) {
+    for (int i = progress.start(lines); i < lines.size(); i++) {
       if (pendingBytes >= MAX_UNACKNOWLEDGED_BYTES) {
         settle();
       }
@@ -126,9 +123,9 @@ public final class KafkaSink implements AuditSink {
       }
       pending.add(p);
       pendingBytes += p.record.value().length;
-      partialDone = i + 1;
+      progress.stored(i);
     }
-    partialBatch = null;
+    progress.finished();
   }
 
   @Override
