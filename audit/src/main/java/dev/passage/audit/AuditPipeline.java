@@ -1,8 +1,12 @@
 package dev.passage.audit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -35,6 +39,11 @@ public final class AuditPipeline {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicBoolean loggedSubmitAfterClose = new AtomicBoolean();
   private final Thread writer;
+  /** With a spool: the spool, one delivery per sink (and its thread), and the records appended. */
+  private final AuditSpool spool;
+  private final List<SinkDelivery> deliveries = new ArrayList<>();
+  private final List<Thread> deliveryThreads = new ArrayList<>();
+  private final AtomicLong spooled = new AtomicLong();
 
   /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
@@ -48,6 +57,19 @@ public final class AuditPipeline {
    */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
       Duration flushInterval) {
+    this(sinks, queueRecords, queueBytes, policy, flushInterval, null);
+  }
+
+  /**
+   * As above, and with {@code spool} non-null the writer appends every record to the disk spool
+   * in {@code spool.dir()} (opened here: a torn tail is cut, and each sink is given again what it had
+   * not acknowledged), and each sink gets its own delivery thread reading from the spool, flushing
+   * at {@code flushInterval}. Without, the writer writes to the sinks itself, as before.
+   *
+   * @throws UncheckedIOException when the spool directory cannot be opened (or another process holds it)
+   */
+  public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
+      Duration flushInterval, SpoolSettings spool) {
     Objects.requireNonNull(sinks, "sinks");
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
@@ -60,7 +82,6 @@ public final class AuditPipeline {
       throw new IllegalArgumentException("audit flush interval must be > 0, got " + flushInterval);
     }
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.batchWriter = new BatchWriter(sinks);
     if (queueBytes < 1) {
       throw new IllegalArgumentException("audit queue must hold >= 1 byte, got " + queueBytes);
     }
@@ -68,12 +89,39 @@ public final class AuditPipeline {
     this.queue = new RecordQueue(Math.max(1, Math.min(128, queueRecords / 4)));
     this.slots = new Slots(queueRecords, queue::wake);
     this.slots.limitBytes(queueBytes);
-    WriterLoop loop = new WriterLoop(queue, slots, batchWriter, written, dropped, flushInterval.toNanos(),
-        policy == QueueFullPolicy.DROP);
+    Runnable loop;
+    if (spool == null) {
+      this.spool = null;
+      this.batchWriter = new BatchWriter(sinks);
+      loop = new WriterLoop(queue, slots, batchWriter, written, dropped, flushInterval.toNanos(),
+          policy == QueueFullPolicy.DROP);
+    } else {
+      this.batchWriter = new BatchWriter(List.of()); // renders only: the deliveries write
+      List<String[]> keys = new ArrayList<>();
+      for (AuditSink s : sinks) {
+        keys.add(new String[] {SpoolCursor.keyFor(s.describe()), s.describe()});
+      }
+      try {
+        this.spool = AuditSpool.open(spool, keys);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the audit spool " + spool.dir() + ": " + e.getMessage(), e);
+      }
+      for (int i = 0; i < sinks.size(); i++) {
+        SinkDelivery d = new SinkDelivery(this.spool, this.spool.cursor(keys.get(i)[0]), sinks.get(i),
+            flushInterval.toNanos());
+        deliveries.add(d);
+        Thread t = new Thread(d, "passage-audit-deliver-" + i);
+        t.setDaemon(false); // as the writer: close() ends it
+        deliveryThreads.add(t);
+      }
+      loop = new SpoolWriterLoop(queue, slots, batchWriter, this.spool, spooled, dropped,
+          policy == QueueFullPolicy.DROP);
+    }
     this.writer = new Thread(loop, "passage-audit-writer");
     // Not a daemon: the JVM must not exit with records still queued; close() ends the thread.
     this.writer.setDaemon(false);
     this.writer.start();
+    deliveryThreads.forEach(Thread::start);
   }
 
   /**
@@ -108,8 +156,23 @@ public final class AuditPipeline {
       LOG.warn("audit record submitted after the pipeline was closed; it and any later ones are dropped");
     }
     dropped.incrementAndGet();
+    AwaitedRecord.settle(record, false);
     WriterLoop.release(record);
     return false;
+  }
+
+  /**
+   * As {@link #submitAdmitted(PendingRecord)}, and {@code whenSpooled} is told once the record is
+   * in the spool (or will never be): the hook for {@code audit.delivery: sync}, where the last bytes
+   * of a response wait for its record. Group commit: the writer appends (and under {@code fsync:
+   * batch} forces) a whole batch, then runs its callbacks in order, on the writer thread; hop back
+   * to the event loop there. Under {@code on_full: fail_closed} a full spool delays the callback
+   * until space frees; it is never dropped silently. When the record is dropped at once (DROP
+   * policy, closed pipeline) the callback runs on the calling thread before this returns false.
+   */
+  public boolean submitAdmitted(PendingRecord record, SpoolCallback whenSpooled) {
+    Objects.requireNonNull(whenSpooled, "whenSpooled");
+    return submitAdmitted(new AwaitedRecord(Objects.requireNonNull(record, "record"), whenSpooled));
   }
 
   /**
@@ -170,6 +233,7 @@ public final class AuditPipeline {
       LOG.warn("audit record submitted after the pipeline was closed; it and any later ones are dropped");
     }
     dropped.incrementAndGet();
+    AwaitedRecord.settle(record, false);
     WriterLoop.release(record);
     return false;
   }
@@ -178,12 +242,18 @@ public final class AuditPipeline {
    * Stops accepting records, writes every queued one, flushes and closes the sinks, and ends the
    * writer thread. Returns after at most {@code timeout}; if a sink keeps failing past it, the writer
    * gives up: the unwritten records are logged, released and counted as dropped. Safe to call twice.
+   *
+   * <p>With a spool: the writer appends every queued record (giving up as above if the spool keeps
+   * refusing), then each delivery gets the rest of {@code timeout} to deliver and acknowledge what
+   * is spooled; a sink still behind then is stopped, and the spool keeps its records for the next
+   * start (nothing is dropped for it).
    */
   public void close(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     if (Thread.currentThread() == writer) {
       throw new IllegalStateException("close() from the audit writer thread (a whenSlotFree callback) would wait for itself");
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
     queue.close();
     try {
       writer.join(Math.max(1, timeout.toMillis()));
@@ -201,10 +271,68 @@ public final class AuditPipeline {
         Thread.currentThread().interrupt();
       }
     }
+    if (spool != null) {
+      closeDeliveries(deadline);
+    }
   }
 
+  private void closeDeliveries(long deadline) {
+    deliveries.forEach(SinkDelivery::drain);
+    try {
+      for (Thread t : deliveryThreads) {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
+      for (int i = 0; i < deliveryThreads.size(); i++) {
+        Thread t = deliveryThreads.get(i);
+        if (t.isAlive()) {
+          LOG.warn("audit delivery to {} did not catch up before the drain timeout; the spool keeps {} bytes for it "
+              + "until the next start", deliveries.get(i).describe(), spool.lagBytes(deliveries.get(i).cursorKey()));
+          t.interrupt();
+          t.join(5_000);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    spool.close();
+  }
+
+  /**
+   * Records stored by every sink (a flush succeeded). With a spool: records appended since start
+   * that every sink has acknowledged (replays of an earlier run are counted by the spool).
+   */
   public long written() {
-    return written.get();
+    if (spool == null) {
+      return written.get();
+    }
+    long min = Long.MAX_VALUE;
+    for (SinkDelivery d : deliveries) {
+      min = Math.min(min, d.acknowledgedFresh());
+    }
+    return min;
+  }
+
+  /** Records appended to the spool since start (0 without a spool). */
+  public long spooled() {
+    return spooled.get();
+  }
+
+  /** The disk spool, or null when records go from the queue straight to the sinks. */
+  public AuditSpool spool() {
+    return spool;
+  }
+
+  /**
+   * Whether new exchanges on audited routes must be refused now: the spool refuses records (full,
+   * or its disk failed) under {@code on_full: fail_closed}.
+   */
+  public boolean refusesExchanges() {
+    return spool != null && spool.isRefusing() && spool.settings().onFull() == SpoolFullPolicy.FAIL_CLOSED;
+  }
+
+  /** Whether every sink's last write or flush succeeded. */
+  public boolean sinksHealthy() {
+    return spool == null ? batchWriter.healthy() : deliveries.stream().allMatch(SinkDelivery::healthy);
   }
 
   public long dropped() {
@@ -235,16 +363,20 @@ public final class AuditPipeline {
   }
 
   public long sinkErrors() {
-    return batchWriter.sinkErrors();
+    return batchWriter.sinkErrors() + deliveries.stream().mapToLong(SinkDelivery::sinkErrors).sum();
   }
 
   public long renderErrors() {
     return batchWriter.renderErrors();
   }
 
-  /** False after close and while a sink is failing; readiness reports this. */
+  /**
+   * False after close; without a spool also while a sink is failing (records pile up in memory),
+   * with one while it {@link #refusesExchanges() refuses exchanges} (a failing sink only makes the
+   * spool grow). Readiness reports this.
+   */
   public boolean isAccepting() {
-    return !queue.isClosed() && batchWriter.healthy();
+    return !queue.isClosed() && (spool == null ? batchWriter.healthy() : !refusesExchanges());
   }
 
   public int capacity() {

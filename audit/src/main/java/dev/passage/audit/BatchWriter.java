@@ -42,11 +42,17 @@ final class BatchWriter {
       byte[] line = render(r);
       if (line != null) {
         lines.add(line);
+      } else {
+        AwaitedRecord.settle(r, false);
       }
     }
     if (!lines.isEmpty()) {
       // The same list on every retry: sinks use its identity to skip lines they already stored.
       retrying("write", sink -> sink.write(lines));
+    }
+    // Without a spool, "settled" means handed to every sink (stored at the next flush).
+    for (PendingRecord r : batch) {
+      AwaitedRecord.settle(r, true);
     }
     return lines.size();
   }
@@ -87,7 +93,8 @@ final class BatchWriter {
     return healthy;
   }
 
-  private byte[] render(PendingRecord r) {
+  /** The record's JSON line (or its fallback's), or null when neither renders. Writer thread only. */
+  byte[] render(PendingRecord r) {
     try {
       return encoder.encode(r.render());
     } catch (Exception e) {

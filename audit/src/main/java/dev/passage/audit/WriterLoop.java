@@ -99,6 +99,7 @@ final class WriterLoop implements Runnable {
     long bytes = 0;
     for (PendingRecord r : batch) {
       dropped.incrementAndGet();
+      AwaitedRecord.settle(r, false);
       bytes += heapBytes(r);
       release(r);
     }
