@@ -22,16 +22,34 @@ import java.util.List;
  * @param redact       redaction for every record, unrouted ones included; it adds to the built-in
  *                     lists and each route's {@code audit.redact} adds to it (a list can only grow,
  *                     so no route can switch a secret back on by accident)
+ * @param spool        the on-disk write-ahead spool ({@link SpoolConfig}); off when absent
+ * @param delivery     with a spool: {@code sync} (default: the last bytes of a response wait until its
+ *                     record is in the spool, so no client sees the end of a response whose record a
+ *                     crash could lose) or {@code async} (responses never wait; records accepted in
+ *                     memory and not yet spooled are lost on a crash). Without a spool it is an error:
+ *                     there would be nothing to wait for
  */
 public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
-    String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval, Long queueBytes) {
+    String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval, Long queueBytes,
+    SpoolConfig spool, String delivery) {
 
-  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null, null);
+  public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null, null,
+      null, null);
+  public static final String SYNC = "sync";
+  public static final String ASYNC = "async";
 
-  /** The config without global redaction lists (the built-in lists still apply). */
+  /** The config without global redaction lists (the built-in lists still apply) and without a spool. */
   public AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
       String drainTimeout) {
-    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null, null);
+    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null, null, null, null);
+  }
+
+  /**
+   * Whether responses wait for their record to be spooled: a spool is configured and
+   * {@code delivery} is not {@code async}. (The engine honours this; see AuditPipeline#submitAdmitted.)
+   */
+  public boolean syncDelivery() {
+    return spool != null && !ASYNC.equals(delivery);
   }
 
   public AuditConfig {

@@ -1,5 +1,8 @@
 package dev.passage.gateway.config;
 
+import dev.passage.audit.FsyncPolicy;
+import dev.passage.audit.SpoolFullPolicy;
+import dev.passage.audit.SpoolSettings;
 import dev.passage.audit.kafka.KafkaSinkSettings;
 import java.net.URI;
 import java.util.HashSet;
@@ -198,6 +201,7 @@ final class ConfigValidator {
     if (a.queueBytes() < 64 * 1024) {
       error("audit.queue_bytes", "must be at least 65536 (one record with large headers), got " + a.queueBytes());
     }
+    spool(a);
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);
@@ -206,6 +210,46 @@ final class ConfigValidator {
         case SinkConfig.KAFKA -> kafkaSink(at, s);
         default -> error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file or kafka)");
       }
+    }
+  }
+
+  private void spool(AuditConfig a) {
+    if (a.delivery() != null && !a.delivery().equals(AuditConfig.SYNC) && !a.delivery().equals(AuditConfig.ASYNC)) {
+      error("audit.delivery", "expected sync or async");
+    } else if (a.delivery() != null && a.spool() == null) {
+      error("audit.delivery", "needs audit.spool: without a spool there is nothing for a response to wait for");
+    }
+    SpoolConfig s = a.spool();
+    if (s == null) {
+      return;
+    }
+    if (a.sinks().isEmpty()) {
+      error("audit.spool", "needs at least one entry in audit.sinks to deliver to");
+    }
+    if (s.dir() == null || s.dir().isBlank()) {
+      error("audit.spool.dir", "required: the directory of the spool's files, e.g. /var/lib/passage/spool");
+    }
+    if (s.maxBytes() < SpoolSettings.MIN_MAX_BYTES) {
+      error("audit.spool.max_bytes", "must be at least " + SpoolSettings.MIN_MAX_BYTES + " (1 MiB), got " + s.maxBytes());
+    }
+    boolean fsyncOk = true;
+    try {
+      FsyncPolicy.fromWireName(s.fsync());
+    } catch (IllegalArgumentException e) {
+      error("audit.spool.fsync", "expected batch, interval or none");
+      fsyncOk = false;
+    }
+    if (s.fsyncInterval() != null) {
+      if (fsyncOk && !s.fsync().equals(FsyncPolicy.INTERVAL.wireName())) {
+        error("audit.spool.fsync_interval", "applies to fsync: interval only");
+      } else {
+        duration("audit.spool.fsync_interval", s.fsyncInterval());
+      }
+    }
+    try {
+      SpoolFullPolicy.fromWireName(s.onFull());
+    } catch (IllegalArgumentException e) {
+      error("audit.spool.on_full", "expected fail_closed or fail_open");
     }
   }
 
