@@ -123,6 +123,12 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** A gauge in seconds over a live number of milliseconds, e.g. the age of the oldest spooled record. */
+  public <T> void gaugeSeconds(String name, String description, T source, ToLongFunction<T> millis) {
+    Gauge.builder(name, source, s -> millis.applyAsLong(s) / 1000.0).strongReference(true).description(description)
+        .register(registry);
+  }
+
   private void gauge(String name, AtomicLong value, String description) {
     Gauge.builder(name, value, AtomicLong::get).strongReference(true).description(description).register(registry);
   }

@@ -97,6 +97,27 @@ public final class MetricNames {
   public static final String AUDIT_QUEUE_BYTES = "passage.audit.queue.bytes";
   /** Gauge {@code passage_audit_queue_limit_bytes}: audit.queue_bytes. */
   public static final String AUDIT_QUEUE_LIMIT_BYTES = "passage.audit.queue.limit.bytes";
+  /** Gauge {@code passage_audit_spool_bytes}: segment bytes the audit spool holds on disk. */
+  public static final String AUDIT_SPOOL_BYTES = "passage.audit.spool.bytes";
+  /** Gauge {@code passage_audit_spool_limit_bytes}: audit.spool.max_bytes. */
+  public static final String AUDIT_SPOOL_LIMIT_BYTES = "passage.audit.spool.limit.bytes";
+  /** Gauge {@code passage_audit_spool_segments}: segment files in the spool (the active one included). */
+  public static final String AUDIT_SPOOL_SEGMENTS = "passage.audit.spool.segments";
+  /**
+   * Gauge {@code passage_audit_spool_oldest_unacknowledged_age_seconds}: how long the oldest record
+   * some sink has not acknowledged has been in the spool; 0 when every sink has everything.
+   */
+  public static final String AUDIT_SPOOL_OLDEST_AGE = "passage.audit.spool.oldest.unacknowledged.age.seconds";
+  /** Counter {@code passage_audit_spool_records_total}: records appended to the spool. */
+  public static final String AUDIT_SPOOL_RECORDS = "passage.audit.spool.records";
+  /** Counter {@code passage_audit_spool_replayed_records_total}: records of an earlier run delivered again after start. */
+  public static final String AUDIT_SPOOL_REPLAYED = "passage.audit.spool.replayed.records";
+  /** Counter {@code passage_audit_spool_lost_records_total}: records that found the spool full or failing under fail_open. */
+  public static final String AUDIT_SPOOL_LOST = "passage.audit.spool.lost.records";
+  /** Counter {@code passage_audit_spool_errors_total}: failed spool disk operations (append, fsync, cursor, delete). */
+  public static final String AUDIT_SPOOL_ERRORS = "passage.audit.spool.errors";
+  /** Counter {@code passage_audit_spool_refused_exchanges_total}: exchanges answered 503 because the spool refused (fail_closed). */
+  public static final String AUDIT_SPOOL_REFUSED = "passage.audit.spool.refused.exchanges";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */
   public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
   /** Gauge {@code passage_capture_budget_limit_bytes}. */

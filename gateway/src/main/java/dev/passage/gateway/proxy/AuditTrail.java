@@ -34,10 +34,19 @@ final class AuditTrail {
   private final List<KafkaSink> kafkaSinks;
   private final boolean blocking;
   private final long admissionTimeoutMs;
+  /**
+   * {@code audit.delivery: sync} with a spool: the engine must hold the last bytes of a response
+   * until {@link AuditPipeline#submitAdmitted(dev.passage.audit.PendingRecord, dev.passage.audit.SpoolCallback)}
+   * reports its record spooled. Not honoured by the proxy path yet.
+   */
+  final boolean syncDelivery;
+  /** Exchanges refused at once because the spool was full or failing (fail_closed); they have no record. */
+  private final java.util.concurrent.atomic.AtomicLong spoolRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   private AuditTrail(CaptureBudget budget, AuditPipeline pipeline, List<JsonlFileSink> fileSinks,
-      List<KafkaSink> kafkaSinks, RedactConfig redact, long admissionTimeoutMs) {
+      List<KafkaSink> kafkaSinks, RedactConfig redact, long admissionTimeoutMs, boolean syncDelivery) {
     this.admissionTimeoutMs = admissionTimeoutMs;
+    this.syncDelivery = syncDelivery;
     this.fileSinks = List.copyOf(fileSinks);
     this.kafkaSinks = List.copyOf(kafkaSinks);
     this.budget = budget;
@@ -78,22 +87,31 @@ final class AuditTrail {
             : new JsonlFileSink(path, s.maxFileBytes(), s.maxFiles()));
         sinks.add(files.get(files.size() - 1));
       }
+      QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
+      // With a spool, each sink gets its own delivery thread reading it; the spool directory is opened
+      // (and what an earlier run left is recovered) here, so a bad directory fails the start.
+      AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
+          Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings());
+      return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
+          Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
+    } catch (java.io.UncheckedIOException e) {
+      closeAll(sinks, e);
+      throw e.getCause();
     } catch (IOException | RuntimeException e) {
-      // Sinks opened before the failing one hold threads (a producer, a compressor): close them.
-      for (AuditSink opened : sinks) {
-        try {
-          opened.close();
-        } catch (IOException | RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
+      closeAll(sinks, e);
       throw e;
     }
-    QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
-    AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
-        Durations.parse(config.flushInterval()));
-    return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
-        Durations.parse(config.admissionTimeout()).toMillis());
+  }
+
+  private static void closeAll(List<AuditSink> sinks, Exception e) {
+    // Sinks opened before the failure hold threads (a producer, a compressor): close them.
+    for (AuditSink opened : sinks) {
+      try {
+        opened.close();
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+    }
   }
 
   /**
@@ -103,6 +121,16 @@ final class AuditTrail {
    * 503 and a record ({@code audit_backlog}).
    */
   void admit(Exchange exchange, Runnable proceed, Runnable refuse) {
+    if (pipeline.refusesExchanges()) {
+      // The spool is full or its disk fails (on_full: fail_closed): waiting for a queue slot would not
+      // help, so the refusal is immediate. It gets no record: there is nowhere to put one, and queueing
+      // refusals in memory until the disk recovers would be unbounded. passage_requests_rejected_total
+      // {reason="audit_backlog"} and passage_audit_spool_refused_exchanges_total count them.
+      spoolRefusals.incrementAndGet();
+      exchange.audit = null;
+      refuse.run();
+      return;
+    }
     if (!blocking || pipeline.hasRoom()) {
       proceed.run();
       return;
@@ -170,6 +198,10 @@ final class AuditTrail {
   /** Sends to Kafka that failed (each is re-sent), over every Kafka sink. */
   long kafkaFailedSends() {
     return kafkaSinks.stream().mapToLong(KafkaSink::failedSends).sum();
+  }
+
+  long spoolRefusals() {
+    return spoolRefusals.get();
   }
 
   /** Whether new exchanges are let in at once (readiness: saturated when not). */

@@ -1,5 +1,6 @@
 package dev.passage.gateway.proxy;
 
+import dev.passage.audit.AuditSpool;
 import dev.passage.capture.BodyTee;
 import dev.passage.capture.SkipReason;
 import dev.passage.gateway.metrics.GatewayMetrics;
@@ -184,6 +185,14 @@ public final class Gateway {
       checks.add(ReadinessCheck.of("audit_queue", trail::hasRoom,
           () -> trail.hasRoom() ? "room for new exchanges"
               : "saturated: " + trail.pipeline.queued() + " records waiting, new requests wait up to audit.admission_timeout"));
+      AuditSpool spool = trail.pipeline.spool();
+      if (spool != null) {
+        // Under fail_open a refusing spool loses records but takes traffic: ready, and the detail says so.
+        checks.add(ReadinessCheck.of("audit_spool", () -> !trail.pipeline.refusesExchanges(),
+            () -> spool.problem() == null ? spool.bytes() + " of " + spool.maxBytes() + " bytes in " + spool.segments() + " segments"
+                : (trail.pipeline.refusesExchanges() ? "refusing new exchanges (503): " : "losing records (fail_open): ")
+                    + spool.problem()));
+      }
     }
     return checks;
   }
@@ -232,11 +241,33 @@ public final class Gateway {
         trail, t -> t.kafkaUnacknowledged());
     metrics.counter(MetricNames.AUDIT_KAFKA_SEND_FAILURES, "Kafka sends of audit records that failed (each is re-sent)",
         trail, t -> t.kafkaFailedSends());
+    registerSpoolGauges();
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",
         trail.budget, b -> b.limit());
     metrics.counter(MetricNames.CAPTURE_BUDGET_EXHAUSTED, "bodies not kept, or cut short, because the capture budget was full",
         trail.budget, b -> b.exhaustedCount());
+  }
+
+  private void registerSpoolGauges() {
+    AuditSpool spool = trail.pipeline.spool();
+    if (spool == null) {
+      return;
+    }
+    metrics.gauge(MetricNames.AUDIT_SPOOL_BYTES, "segment bytes the audit spool holds on disk", spool, s -> s.bytes());
+    metrics.gauge(MetricNames.AUDIT_SPOOL_LIMIT_BYTES, "audit.spool.max_bytes", spool, s -> s.maxBytes());
+    metrics.gauge(MetricNames.AUDIT_SPOOL_SEGMENTS, "segment files in the audit spool", spool, s -> s.segments());
+    // Reads one 16-byte frame header (page cache) per scrape: the age is not kept anywhere cheaper.
+    metrics.gaugeSeconds(MetricNames.AUDIT_SPOOL_OLDEST_AGE, "age of the oldest record some sink has not acknowledged",
+        spool, s -> s.oldestUnacknowledgedAgeMillis());
+    metrics.counter(MetricNames.AUDIT_SPOOL_RECORDS, "audit records appended to the spool", spool, s -> s.appendedRecords());
+    metrics.counter(MetricNames.AUDIT_SPOOL_REPLAYED, "spooled records of an earlier run delivered again after start",
+        spool, s -> s.replayedRecords());
+    metrics.counter(MetricNames.AUDIT_SPOOL_LOST, "audit records lost because the spool was full or failing (fail_open)",
+        spool, s -> s.lostRecords());
+    metrics.counter(MetricNames.AUDIT_SPOOL_ERRORS, "failed audit spool disk operations", spool, s -> s.writeErrors());
+    metrics.counter(MetricNames.AUDIT_SPOOL_REFUSED, "exchanges refused because the audit spool refused records (fail_closed)",
+        trail, t -> t.spoolRefusals());
   }
 
   private void ended(Exchange exchange) {

@@ -64,6 +64,15 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_BYTES, "passage_audit_queue_bytes");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");
+    gauge(registry, expected, MetricNames.AUDIT_SPOOL_BYTES, "passage_audit_spool_bytes");
+    gauge(registry, expected, MetricNames.AUDIT_SPOOL_LIMIT_BYTES, "passage_audit_spool_limit_bytes");
+    gauge(registry, expected, MetricNames.AUDIT_SPOOL_SEGMENTS, "passage_audit_spool_segments");
+    gauge(registry, expected, MetricNames.AUDIT_SPOOL_OLDEST_AGE, "passage_audit_spool_oldest_unacknowledged_age_seconds");
+    counter(registry, expected, MetricNames.AUDIT_SPOOL_RECORDS, "passage_audit_spool_records_total");
+    counter(registry, expected, MetricNames.AUDIT_SPOOL_REPLAYED, "passage_audit_spool_replayed_records_total");
+    counter(registry, expected, MetricNames.AUDIT_SPOOL_LOST, "passage_audit_spool_lost_records_total");
+    counter(registry, expected, MetricNames.AUDIT_SPOOL_ERRORS, "passage_audit_spool_errors_total");
+    counter(registry, expected, MetricNames.AUDIT_SPOOL_REFUSED, "passage_audit_spool_refused_exchanges_total");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");
     counter(registry, expected, MetricNames.CAPTURE_BUDGET_EXHAUSTED, "passage_capture_budget_exhausted_total");
