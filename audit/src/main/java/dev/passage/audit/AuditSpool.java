@@ -613,8 +613,21 @@ public final class AuditSpool {
     }
   }
 
-  /** Bytes appended that the sink {@code key} has not acknowledged (about: whole segments count by size). */
-  public long lagBytes(String key) {
+  /**
+   * Bytes appended that some sink has not acknowledged: what the spool would replay after a crash.
+   * Unlike {@link #bytes()} it falls to 0 when every sink caught up, even before the segments those
+   * bytes sit in are rolled and deleted.
+   */
+  public long unacknowledgedBytes() {
+    long max = 0;
+    for (String key : cursors.keySet()) {
+      max = Math.max(max, lagBytes(key));
+    }
+    return max;
+  }
+
+  /** Bytes appended that the sink {@code key} has not acknowledged. */
+  long lagBytes(String key) {
     long at = normalize(cursor(key).acknowledged());
     long lag = 0;
     for (SpoolSegment s : segments.tailMap(seqOf(at)).values()) {

@@ -99,6 +99,11 @@ public final class MetricNames {
   public static final String AUDIT_QUEUE_LIMIT_BYTES = "passage.audit.queue.limit.bytes";
   /** Gauge {@code passage_audit_spool_bytes}: segment bytes the audit spool holds on disk. */
   public static final String AUDIT_SPOOL_BYTES = "passage.audit.spool.bytes";
+  /**
+   * Gauge {@code passage_audit_spool_unacknowledged_bytes}: spooled bytes some sink has not
+   * acknowledged (rises while a sink is down, drains to 0 after it recovers).
+   */
+  public static final String AUDIT_SPOOL_UNACKNOWLEDGED_BYTES = "passage.audit.spool.unacknowledged.bytes";
   /** Gauge {@code passage_audit_spool_limit_bytes}: audit.spool.max_bytes. */
   public static final String AUDIT_SPOOL_LIMIT_BYTES = "passage.audit.spool.limit.bytes";
   /** Gauge {@code passage_audit_spool_segments}: segment files in the spool (the active one included). */
