@@ -45,6 +45,14 @@ final class RecordQueue {
         return false;
       }
       queue.addLast(record);
+      if (record instanceof AwaitedRecord) {
+        // Someone waits for this one (a response's last bytes, under delivery: sync): no linger.
+        // Group commit comes from the records that arrive while the writer appends and fsyncs the
+        // previous batch, so a lone record costs one append, not a 2 ms linger on top.
+        wake = true;
+        work.signal();
+        return true;
+      }
       // The first record wakes an idle writer, which then lingers for more; a full batch cuts the
       // linger short. Records in between wake nobody.
       int size = queue.size();

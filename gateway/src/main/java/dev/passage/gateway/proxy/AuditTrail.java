@@ -92,6 +92,13 @@ final class AuditTrail {
       // (and what an earlier run left is recovered) here, so a bad directory fails the start.
       AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
           Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings());
+      if (config.syncDelivery()) {
+        // Until the proxy path waits for AuditPipeline.submitAdmitted(record, callback), say so rather
+        // than let the operator believe in a guarantee the engine does not give yet.
+        org.slf4j.LoggerFactory.getLogger(AuditTrail.class).warn("audit.delivery: sync is not enforced by this "
+            + "engine yet: responses end without waiting for their record to reach the spool (as async); records "
+            + "that reached the spool are never lost");
+      }
       return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
           Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
     } catch (java.io.UncheckedIOException e) {
