@@ -63,7 +63,8 @@ public final class AuditSpool {
   private final long runStart;
   /** The end of the last whole append: readers never look past it. */
   private volatile long appended;
-  private SpoolSegment active; // writer thread
+  /** Appended to by the writer thread only; read by delivery threads when they delete segments. */
+  private volatile SpoolSegment active;
   private final CRC32C crc = new CRC32C(); // writer thread
   private ByteBuffer frameBuffer = ByteBuffer.allocate(64 * 1024); // writer thread
   private boolean unforced; // writer thread
@@ -176,7 +177,8 @@ public final class AuditSpool {
       }
       c.acknowledged(Math.max(at, oldest));
       if (open.putIfAbsent(c.key, c) != null) {
-        throw new IllegalArgumentException("two audit sinks share the spool cursor " + c.key + ": " + sink[1]);
+        throw new IOException("two audit sinks would share the spool cursor " + c.key + " (" + sink[1]
+            + "); give each sink its own path or topic");
       }
     }
     try (Stream<Path> list = Files.list(dir)) {
@@ -361,13 +363,13 @@ public final class AuditSpool {
     }
   }
 
-  /** Fail-open: {@code n} records did not reach the spool. Counted always, logged once per interval. */
+  /** {@code n} records will never reach the spool (fail_open, or too large). Counted always, logged once per interval. */
   void lost(int n) {
     lostRecords.addAndGet(n);
     lostSinceLog += n;
     long now = System.nanoTime();
     if (lostLoggedNanos == 0 || now - lostLoggedNanos >= LOG_EVERY_NANOS) {
-      LOG.error("audit spool {}: {} audit records lost (on_full: fail_open) since the last report: {}", dir,
+      LOG.error("audit spool {}: {} audit records lost since the last report (at most one every 10 s): {}", dir,
           lostSinceLog, problem);
       lostLoggedNanos = now;
       lostSinceLog = 0;
@@ -626,8 +628,13 @@ public final class AuditSpool {
     return max;
   }
 
-  /** Bytes appended that the sink {@code key} has not acknowledged. */
-  long lagBytes(String key) {
+  /** The cursor keys of the sinks, in config order: file-safe forms of their descriptions. */
+  public List<String> sinkKeys() {
+    return List.copyOf(cursors.keySet());
+  }
+
+  /** Bytes appended that the sink with cursor {@code key} (one of {@link #sinkKeys()}) has not acknowledged. */
+  public long lagBytes(String key) {
     long at = normalize(cursor(key).acknowledged());
     long lag = 0;
     for (SpoolSegment s : segments.tailMap(seqOf(at)).values()) {

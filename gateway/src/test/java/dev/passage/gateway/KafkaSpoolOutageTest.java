@@ -79,12 +79,14 @@ class KafkaSpoolOutageTest {
           long maxSpool = 0;
           long maxAge = 0;
           long maxUnacknowledged = 0;
+          long maxFileLag = 0;
           while (System.nanoTime() < outageEnd) {
             String m = KafkaSinkTest.metrics(gw);
             maxQueued = Math.max(maxQueued, KafkaSinkTest.metric(m, "passage_audit_queue_records"));
             maxSpool = Math.max(maxSpool, KafkaSinkTest.metric(m, "passage_audit_spool_bytes"));
             maxAge = Math.max(maxAge, KafkaSinkTest.metric(m, "passage_audit_spool_oldest_unacknowledged_age_seconds"));
             maxUnacknowledged = Math.max(maxUnacknowledged, KafkaSinkTest.metric(m, "passage_audit_spool_unacknowledged_bytes"));
+            maxFileLag = Math.max(maxFileLag, taggedMetric(m, "passage_audit_spool_sink_lag_bytes", "jsonl-file"));
             Thread.sleep(250);
           }
           int atOutageEnd = answered.size();
@@ -103,6 +105,7 @@ class KafkaSpoolOutageTest {
           assertTrue(maxQueued <= 20, "the writer never stalled: records went to the spool, not the queue; " + during);
           assertTrue(maxSpool > spoolBefore, "the spool grew: " + during);
           assertTrue(maxUnacknowledged > 200_000, "by what Kafka had not acknowledged: " + during);
+          assertTrue(maxFileLag < 100_000, "while the file sink's own lag stayed small: " + maxFileLag + "; " + during);
           assertTrue(maxAge >= 5, "the oldest unacknowledged record aged with the outage: " + during);
           assertTrue(inFileAtOutageEnd >= atOutageStart + duringOutage / 2,
               "the file sink kept receiving while Kafka was down: " + during);
@@ -137,6 +140,16 @@ class KafkaSpoolOutageTest {
         }
       }
     }
+  }
+
+  /** The value of the series {@code name} whose sink tag starts with {@code sinkPrefix}. */
+  static long taggedMetric(String scrape, String name, String sinkPrefix) {
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + "{sink=\"" + sinkPrefix)) {
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+      }
+    }
+    throw new AssertionError(name + " for " + sinkPrefix + " not in\n" + scrape);
   }
 
   static int lines(Path file) throws Exception {

@@ -123,6 +123,12 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** A gauge with one tag, over a live number of a long-lived object. */
+  public <T> void gauge(String name, String tag, String tagValue, String description, T source, ToLongFunction<T> value) {
+    Gauge.builder(name, source, s -> value.applyAsLong(s)).tag(tag, tagValue).strongReference(true)
+        .description(description).register(registry);
+  }
+
   /** A gauge in seconds over a live number of milliseconds, e.g. the age of the oldest spooled record. */
   public <T> void gaugeSeconds(String name, String description, T source, ToLongFunction<T> millis) {
     Gauge.builder(name, source, s -> millis.applyAsLong(s) / 1000.0).strongReference(true).description(description)

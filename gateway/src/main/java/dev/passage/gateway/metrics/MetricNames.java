@@ -21,6 +21,8 @@ public final class MetricNames {
   public static final String TAG_TARGET = "target";
   /** Tag: why something was skipped or refused. */
   public static final String TAG_REASON = "reason";
+  /** A configured audit sink, by its spool cursor name. */
+  public static final String TAG_SINK = "sink";
 
   /** Counter {@code passage_requests_total}, tags route, method, status_class. */
   public static final String REQUESTS = "passage.requests";
@@ -104,6 +106,11 @@ public final class MetricNames {
    * acknowledged (rises while a sink is down, drains to 0 after it recovers).
    */
   public static final String AUDIT_SPOOL_UNACKNOWLEDGED_BYTES = "passage.audit.spool.unacknowledged.bytes";
+  /**
+   * Gauge {@code passage_audit_spool_sink_lag_bytes}, tag sink (its spool cursor name, from its path
+   * or topic): spooled bytes that sink has not acknowledged.
+   */
+  public static final String AUDIT_SPOOL_SINK_LAG = "passage.audit.spool.sink.lag.bytes";
   /** Gauge {@code passage_audit_spool_limit_bytes}: audit.spool.max_bytes. */
   public static final String AUDIT_SPOOL_LIMIT_BYTES = "passage.audit.spool.limit.bytes";
   /** Gauge {@code passage_audit_spool_segments}: segment files in the spool (the active one included). */

@@ -257,6 +257,10 @@ public final class Gateway {
     metrics.gauge(MetricNames.AUDIT_SPOOL_BYTES, "segment bytes the audit spool holds on disk", spool, s -> s.bytes());
     metrics.gauge(MetricNames.AUDIT_SPOOL_UNACKNOWLEDGED_BYTES, "spooled bytes some sink has not acknowledged",
         spool, s -> s.unacknowledgedBytes());
+    for (String sink : spool.sinkKeys()) {
+      metrics.gauge(MetricNames.AUDIT_SPOOL_SINK_LAG, MetricNames.TAG_SINK, sink,
+          "spooled bytes this sink has not acknowledged", spool, s -> s.lagBytes(sink));
+    }
     metrics.gauge(MetricNames.AUDIT_SPOOL_LIMIT_BYTES, "audit.spool.max_bytes", spool, s -> s.maxBytes());
     metrics.gauge(MetricNames.AUDIT_SPOOL_SEGMENTS, "segment files in the audit spool", spool, s -> s.segments());
     // Reads one 16-byte frame header (page cache) per scrape: the age is not kept anywhere cheaper.

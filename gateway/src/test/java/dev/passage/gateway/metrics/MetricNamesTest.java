@@ -66,6 +66,7 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");
     gauge(registry, expected, MetricNames.AUDIT_SPOOL_BYTES, "passage_audit_spool_bytes");
     gauge(registry, expected, MetricNames.AUDIT_SPOOL_UNACKNOWLEDGED_BYTES, "passage_audit_spool_unacknowledged_bytes");
+    gauge(registry, expected, MetricNames.AUDIT_SPOOL_SINK_LAG, "passage_audit_spool_sink_lag_bytes");
     gauge(registry, expected, MetricNames.AUDIT_SPOOL_LIMIT_BYTES, "passage_audit_spool_limit_bytes");
     gauge(registry, expected, MetricNames.AUDIT_SPOOL_SEGMENTS, "passage_audit_spool_segments");
     gauge(registry, expected, MetricNames.AUDIT_SPOOL_OLDEST_AGE, "passage_audit_spool_oldest_unacknowledged_age_seconds");
