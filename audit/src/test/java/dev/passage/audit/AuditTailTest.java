@@ -110,9 +110,10 @@ class AuditTailTest {
     Path file = dir.resolve("audit.jsonl");
     Output out = new Output();
     AtomicInteger exit = new AtomicInteger(-1);
+    // The sink creates the file first: a tail that ran before it existed would exit "no such file".
+    JsonlFileSink sink = new JsonlFileSink(file, 2048, 10); // lines are 814 bytes: two per file
     Thread tail = new Thread(() -> exit.set(AuditTail.run(file, "users", null, true, out.stream)), "tail");
     tail.start();
-    JsonlFileSink sink = new JsonlFileSink(file, 2048, 10); // lines are 814 bytes: two per file
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       String id = "f" + i;
