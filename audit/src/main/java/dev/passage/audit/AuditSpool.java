@@ -56,7 +56,7 @@ public final class AuditSpool {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong appendedRecords = new AtomicLong();
   private final AtomicLong lostRecords = new AtomicLong();
-  private final AtomicLong writeErrors = new AtomicLong();
+  private final AtomicLong diskErrors = new AtomicLong();
   private final AtomicLong replayedRecords = new AtomicLong();
   private final AtomicLong corruptBytes = new AtomicLong();
   /** Where this run's first append goes: sinks reading before it replay an earlier run's records. */
@@ -105,6 +105,9 @@ public final class AuditSpool {
     FileLock fileLock;
     try {
       fileLock = lockChannel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lockChannel.close();
+      fileLock = null; // this JVM holds it already: as taken as if another process did
     } catch (IOException | RuntimeException e) {
       lockChannel.close();
       throw e;
@@ -251,7 +254,7 @@ public final class AuditSpool {
         force();
       }
     } catch (IOException e) {
-      writeErrors.incrementAndGet();
+      diskErrors.incrementAndGet();
       refused("disk failed: " + e.getMessage(), e);
       throw e;
     }
@@ -332,7 +335,7 @@ public final class AuditSpool {
     try {
       force();
     } catch (IOException e) {
-      writeErrors.incrementAndGet();
+      diskErrors.incrementAndGet();
       LOG.error("audit spool {}: fsync failed; records appended since the last one may not survive a power cut", dir, e);
     }
   }
@@ -500,7 +503,7 @@ public final class AuditSpool {
     try {
       cursor.store(pos);
     } catch (IOException e) {
-      writeErrors.incrementAndGet();
+      diskErrors.incrementAndGet();
       LOG.error("audit spool {}: cannot persist the cursor of {}; after a restart it gets records again", dir,
           cursor.sink, e);
     }
@@ -527,7 +530,7 @@ public final class AuditSpool {
         try {
           seg.delete();
         } catch (IOException ex) {
-          writeErrors.incrementAndGet();
+          diskErrors.incrementAndGet();
           LOG.error("audit spool {}: cannot delete the delivered segment {}; its space stays in use", dir, seg.path, ex);
           break;
         }
@@ -573,9 +576,14 @@ public final class AuditSpool {
     return lostRecords.get();
   }
 
-  /** Failed disk operations: appends, fsyncs, cursor writes, deletions. */
-  public long writeErrors() {
-    return writeErrors.get();
+  /** A delivery thread could not read the spool (it retries). */
+  void readFailed() {
+    diskErrors.incrementAndGet();
+  }
+
+  /** Failed disk operations: appends, fsyncs, reads, cursor writes, deletions. */
+  public long diskErrors() {
+    return diskErrors.get();
   }
 
   /** Records of an earlier run delivered (again) to a sink after start. */

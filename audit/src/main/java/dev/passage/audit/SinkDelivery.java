@@ -49,7 +49,7 @@ final class SinkDelivery implements Runnable {
   public void run() {
     try {
       while (true) {
-        AuditSpool.SpoolBatch batch = spool.read(position, MAX_BATCH, MAX_BATCH_BYTES);
+        AuditSpool.SpoolBatch batch = read();
         if (!batch.lines().isEmpty()) {
           retrying("write", () -> sink.write(batch.lines()));
           int replayed = batch.replayed();
@@ -77,9 +77,9 @@ final class SinkDelivery implements Runnable {
       Thread.interrupted();
       LOG.warn("audit delivery to {} stopped before it caught up; the spool keeps its records for the next start",
           sink.describe());
-    } catch (IOException | RuntimeException e) {
-      LOG.error("audit delivery to {} failed reading the spool; it stops, the spool keeps its records for the next "
-          + "start", sink.describe(), e);
+    } catch (RuntimeException e) {
+      LOG.error("audit delivery to {} failed; it stops, the spool keeps its records for the next start",
+          sink.describe(), e);
       healthy = false;
     } finally {
       try {
@@ -87,6 +87,22 @@ final class SinkDelivery implements Runnable {
       } catch (IOException | RuntimeException e) {
         LOG.warn("closing audit sink {} failed; the spool keeps what it did not acknowledge", sink.describe(), e);
       }
+    }
+  }
+
+  /** The next batch from the spool; a read error (the disk) is logged and retried with backoff. */
+  private AuditSpool.SpoolBatch read() throws InterruptedException {
+    long backoffMs = BatchWriter.FIRST_BACKOFF_MS;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return spool.read(position, MAX_BATCH, MAX_BATCH_BYTES);
+      } catch (IOException e) {
+        spool.readFailed();
+        LOG.error("reading the audit spool for {} failed (attempt {}), retrying in {} ms", sink.describe(), attempt,
+            backoffMs, e);
+      }
+      Thread.sleep(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, BatchWriter.MAX_BACKOFF_MS);
     }
   }
 

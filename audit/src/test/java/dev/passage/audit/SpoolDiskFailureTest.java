@@ -44,7 +44,7 @@ class SpoolDiskFailureTest {
       SpoolPipelineTest.submit(p, 20, 320);
       SpoolPipelineTest.await(p::refusesExchanges, "a spool that cannot write refuses, like a full one");
       assertFalse(p.isAccepting());
-      assertTrue(p.spool().writeErrors() > 0);
+      assertTrue(p.spool().diskErrors() > 0);
       assertTrue(p.spool().problem().startsWith("disk failed"), p.spool().problem());
       assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == Level.ERROR
           && e.getFormattedMessage().contains("treated as full")), "logged at ERROR");

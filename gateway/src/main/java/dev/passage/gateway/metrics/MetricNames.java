@@ -126,7 +126,7 @@ public final class MetricNames {
   public static final String AUDIT_SPOOL_REPLAYED = "passage.audit.spool.replayed.records";
   /** Counter {@code passage_audit_spool_lost_records_total}: records that found the spool full or failing under fail_open. */
   public static final String AUDIT_SPOOL_LOST = "passage.audit.spool.lost.records";
-  /** Counter {@code passage_audit_spool_errors_total}: failed spool disk operations (append, fsync, cursor, delete). */
+  /** Counter {@code passage_audit_spool_errors_total}: failed spool disk operations (append, fsync, read, cursor, delete). */
   public static final String AUDIT_SPOOL_ERRORS = "passage.audit.spool.errors";
   /** Counter {@code passage_audit_spool_refused_exchanges_total}: exchanges answered 503 because the spool refused (fail_closed). */
   public static final String AUDIT_SPOOL_REFUSED = "passage.audit.spool.refused.exchanges";

@@ -271,7 +271,7 @@ public final class Gateway {
         spool, s -> s.replayedRecords());
     metrics.counter(MetricNames.AUDIT_SPOOL_LOST, "audit records lost because the spool was full or failing (fail_open)",
         spool, s -> s.lostRecords());
-    metrics.counter(MetricNames.AUDIT_SPOOL_ERRORS, "failed audit spool disk operations", spool, s -> s.writeErrors());
+    metrics.counter(MetricNames.AUDIT_SPOOL_ERRORS, "failed audit spool disk operations", spool, s -> s.diskErrors());
     metrics.counter(MetricNames.AUDIT_SPOOL_REFUSED, "exchanges refused because the audit spool refused records (fail_closed)",
         trail, t -> t.spoolRefusals());
   }
