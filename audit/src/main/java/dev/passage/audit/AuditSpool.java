@@ -352,7 +352,6 @@ public final class AuditSpool {
   private void refused(String why, IOException cause) {
     if (problem == null) {
       problemSinceNanos = System.nanoTime();
-      problem = why;
       String policy = settings.onFull() == SpoolFullPolicy.FAIL_CLOSED
           ? "new exchanges on audited routes are refused (503) until it takes records again"
           : "records are lost (counted) until it takes records again";
@@ -361,9 +360,9 @@ public final class AuditSpool {
       } else {
         LOG.warn("audit spool {} cannot take records: {}; {}", dir, why, policy);
       }
-    } else {
-      problem = why;
     }
+    // Published after the log line: whoever sees the spool refusing can find why in the log.
+    problem = why;
   }
 
   /** {@code n} records will never reach the spool (fail_open, or too large). Counted always, logged once per interval. */
