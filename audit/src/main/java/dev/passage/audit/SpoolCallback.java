@@ -3,8 +3,8 @@ package dev.passage.audit;
 /**
  * Told once when a record handed to {@link AuditPipeline#submitAdmitted(PendingRecord, SpoolCallback)}
  * is settled. Runs on the audit writer thread (or, after the pipeline closed, on the submitting
- * thread): do nothing there but hand over to your own thread, e.g. Vert.x's
- * {@code context.runOnContext(v -> response.end())}. A callback that throws is logged and ignored.
+ * thread): do nothing there but hand over to your own thread, e.g. Netty's
+ * {@code eventLoop.execute(() -> writeLastContent())}. A callback that throws is logged and ignored.
  */
 @FunctionalInterface
 public interface SpoolCallback {
