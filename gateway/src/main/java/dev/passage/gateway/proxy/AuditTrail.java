@@ -37,7 +37,7 @@ final class AuditTrail {
   /**
    * {@code audit.delivery: sync} with a spool: the engine must hold the last bytes of a response
    * until {@link AuditPipeline#submitAdmitted(dev.passage.audit.PendingRecord, dev.passage.audit.SpoolCallback)}
-   * reports its record spooled. Not honoured by the proxy path yet.
+   * reports its record spooled ({@link Exchange#afterRecorded}).
    */
   final boolean syncDelivery;
   /** Exchanges refused at once because the spool was full or failing (fail_closed); they have no record. */
@@ -92,13 +92,6 @@ final class AuditTrail {
       // (and what an earlier run left is recovered) here, so a bad directory fails the start.
       AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
           Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings());
-      if (config.syncDelivery()) {
-        // Until the proxy path waits for AuditPipeline.submitAdmitted(record, callback), say so rather
-        // than let the operator believe in a guarantee the engine does not give yet.
-        org.slf4j.LoggerFactory.getLogger(AuditTrail.class).warn("audit.delivery: sync is not enforced by this "
-            + "engine yet: responses end without waiting for their record to reach the spool (as async); records "
-            + "that reached the spool are never lost");
-      }
       return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
           Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
     } catch (java.io.UncheckedIOException e) {
@@ -217,7 +210,15 @@ final class AuditTrail {
   }
 
   void record(Exchange exchange, RouteAudit audit) {
-    pipeline.submitAdmitted(new ExchangeRecord(exchange, audit));
+    ExchangeRecord record = new ExchangeRecord(exchange, audit);
+    if (!exchange.recordBeforeEnd) {
+      pipeline.submitAdmitted(record);
+      return;
+    }
+    // Group commit: the writer appends every record waiting at once, then each exchange's last
+    // bytes go out on its own event loop (also when the record was lost: a client is never held forever).
+    exchange.awaitRecord();
+    pipeline.submitAdmitted(record, spooled -> exchange.client.execute(exchange::recordSettled));
   }
 
   void close(Duration timeout) {

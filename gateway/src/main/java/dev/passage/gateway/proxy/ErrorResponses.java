@@ -59,7 +59,7 @@ final class ErrorResponses {
     }
     exchange.responseStarted = true;
     boolean closing = close || exchange.client.closeAfterResponse();
-    exchange.client.writeLast(response, closing, ChannelFutureListener.CLOSE_ON_FAILURE);
+    exchange.afterRecorded(() -> exchange.client.writeLast(response, closing, ChannelFutureListener.CLOSE_ON_FAILURE));
   }
 
   static String messageFor(int status) {

@@ -64,6 +64,12 @@ final class Exchange {
   /** Why the gateway refused this request, when it did. */
   RefusalReason refusal;
   private ScheduledFuture<?> responseTimer;
+  /** audit.delivery: sync, and this exchange is audited: the end of its response waits for its record. */
+  boolean recordBeforeEnd;
+  /** The record was handed to the pipeline and is not yet in the spool. */
+  private boolean awaitingRecord;
+  /** What finishes the response once the record is in the spool. */
+  private Runnable afterRecorded;
   private Outcome outcome;
   private String error;
   private long endNanos;
@@ -132,6 +138,34 @@ final class Exchange {
       responseTimer = client.schedule(() -> checkResponseTimeout(timeoutMs), remaining);
     } else {
       relay.fail(new Outcomes.ResponseTimeout(timeoutMs));
+    }
+  }
+
+  /**
+   * Runs {@code finish} (the write that ends the response) now, or, under {@code audit.delivery:
+   * sync}, once this exchange's record is in the spool: no client receives the end of a response
+   * whose record could still be lost.
+   */
+  void afterRecorded(Runnable finish) {
+    if (!awaitingRecord) {
+      finish.run();
+    } else {
+      afterRecorded = finish;
+    }
+  }
+
+  /** The record was submitted and will be settled later (on the writer thread, then hopped here). */
+  void awaitRecord() {
+    awaitingRecord = true;
+  }
+
+  /** On the event loop: the record is in the spool (or never will be); the response may end. */
+  void recordSettled() {
+    awaitingRecord = false;
+    Runnable finish = afterRecorded;
+    afterRecorded = null;
+    if (finish != null) {
+      finish.run();
     }
   }
 

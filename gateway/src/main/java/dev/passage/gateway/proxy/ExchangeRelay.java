@@ -2,6 +2,7 @@ package dev.passage.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -321,7 +322,14 @@ final class ExchangeRelay implements UpstreamGroup.Acquired {
       connection.close();
     }
     boolean close = closeClient || !requestComplete;
-    client.writeLast(content, close, this::responseWritten);
+    if (exchange.recordBeforeEnd) {
+      // audit.delivery: sync. The record says what the upstream sent and what was handed to the
+      // client; the last bytes go out once it is in the spool.
+      exchange.end(Exchange.Outcome.OK, 0, null);
+      exchange.afterRecorded(() -> client.writeLast(content, close, ChannelFutureListener.CLOSE_ON_FAILURE));
+    } else {
+      client.writeLast(content, close, this::responseWritten);
+    }
   }
 
   private void responseWritten(ChannelFuture written) {

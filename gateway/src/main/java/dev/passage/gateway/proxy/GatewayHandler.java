@@ -168,7 +168,8 @@ final class GatewayHandler {
       exchange.answeredLocally(answer.headers(), "");
       exchange.end(Exchange.Outcome.OK, 200, null);
       exchange.responseStarted = true;
-      client.writeLast(answer, client.closeAfterResponse(), io.netty.channel.ChannelFutureListener.CLOSE_ON_FAILURE);
+      exchange.afterRecorded(() -> client.writeLast(answer, client.closeAfterResponse(),
+          io.netty.channel.ChannelFutureListener.CLOSE_ON_FAILURE));
     });
     return exchange;
   }
@@ -179,6 +180,7 @@ final class GatewayHandler {
       return;
     }
     exchange.audit = audit;
+    exchange.recordBeforeEnd = trail.syncDelivery;
     trail.admit(exchange, proceed, () -> {
       // No room in time: the answer and its record go out at once (the record past capacity).
       FullHttpResponse answer = ErrorResponses.prepare(exchange, RefusalReason.AUDIT_BACKLOG.status(),
