@@ -218,7 +218,18 @@ final class AuditTrail {
     // Group commit: the writer appends every record waiting at once, then each exchange's last
     // bytes go out on its own event loop (also when the record was lost: a client is never held forever).
     exchange.awaitRecord();
-    pipeline.submitAdmitted(record, spooled -> exchange.client.execute(exchange::recordSettled));
+    // A spool that stays full (fail_closed) would hold the client forever: past admission_timeout
+    // its connection is closed without the response's end. The record is not lost; it is spooled
+    // once space frees, and the client never saw the response complete.
+    io.netty.util.concurrent.ScheduledFuture<?> limit = exchange.client.schedule(() -> {
+      if (exchange.awaitingRecord()) {
+        exchange.client.closeNow();
+      }
+    }, admissionTimeoutMs);
+    pipeline.submitAdmitted(record, spooled -> exchange.client.execute(() -> {
+      limit.cancel(false);
+      exchange.recordSettled();
+    }));
   }
 
   void close(Duration timeout) {

@@ -159,6 +159,10 @@ final class Exchange {
     awaitingRecord = true;
   }
 
+  boolean awaitingRecord() {
+    return awaitingRecord;
+  }
+
   /** On the event loop: the record is in the spool (or never will be); the response may end. */
   void recordSettled() {
     awaitingRecord = false;
