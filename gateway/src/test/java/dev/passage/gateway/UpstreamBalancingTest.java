@@ -124,6 +124,27 @@ class UpstreamBalancingTest {
     }
   }
 
+  @Test
+  void anIdlePooledConnectionIsClosedAfterTheUpstreamIdleTimeout() throws Exception {
+    try (TestUpstream up = TestUpstream.start("up");
+        RunningGateway gw = RunningGateway.start("""
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
+            routes:
+              - { name: r, match: { path_prefix: / }, upstream: { targets: ["${UP}"], idle_timeout: 300ms } }
+            """, Map.of("UP", up.url()))) {
+      assertEquals(200, gw.get("/x").statusCode());
+      String series = "passage_upstream_pool_connections{route=\"r\",target=\"" + up.url() + "\"}";
+      assertEquals(1.0, metric(gw, series), "kept for the next request");
+      long deadline = System.currentTimeMillis() + 5000;
+      while (metric(gw, series) > 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(0.0, metric(gw, series), "closed once idle for idle_timeout");
+      assertEquals(200, gw.get("/y").statusCode(), "a new connection serves the next request");
+    }
+  }
+
   private static double metric(RunningGateway gw, String series) throws Exception {
     String body = gw.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private ExchangeRelay relay;
   private WebSocketTunnel tunnel;
   private boolean active;
-  ScheduledFuture<?> idleTimer;
+  /** When it went back to the idle pool (UpstreamGroup sweeps it out after idle_timeout). */
+  long idleSinceNanos;
 
   UpstreamConnection(UpstreamGroup group, int targetIndex, Target target, boolean forTunnel) {
     this.group = group;

@@ -156,7 +156,6 @@ final class UpstreamGroup {
       UpstreamConnection c;
       while ((c = mine.pollLast()) != null) {
         if (c.isActive()) {
-          cancelIdleTimer(c);
           c.autoRead(true);
           then.connected(c, true);
           return;
@@ -263,14 +262,13 @@ final class UpstreamGroup {
         return;
       }
     }
-    connection.idleTimer = loop.schedule(connection::close, idleTimeoutMs, TimeUnit.MILLISECONDS);
+    connection.idleSinceNanos = System.nanoTime();
     idleOf(loop)[index].addLast(connection);
   }
 
   /** A connection closed (on its loop): its place in the bound goes to a waiting request, if any. */
   void closed(UpstreamConnection connection) {
     int index = connection.targetIndex();
-    cancelIdleTimer(connection);
     if (connection.forTunnel()) {
       tunnels[index].decrementAndGet();
       return;
@@ -305,14 +303,6 @@ final class UpstreamGroup {
     }
   }
 
-  private static void cancelIdleTimer(UpstreamConnection c) {
-    ScheduledFuture<?> timer = c.idleTimer;
-    if (timer != null) {
-      timer.cancel(false);
-      c.idleTimer = null;
-    }
-  }
-
   @SuppressWarnings("unchecked")
   private ArrayDeque<UpstreamConnection>[] idleOf(EventLoop loop) {
     ArrayDeque<UpstreamConnection>[] pools = idle.get(loop);
@@ -322,8 +312,26 @@ final class UpstreamGroup {
         pools[i] = new ArrayDeque<>();
       }
       idle.put(loop, pools);
+      // One sweep a second per loop closes what idled past idle_timeout: a timer per released
+      // connection would cost a schedule and a cancel on every exchange.
+      ArrayDeque<UpstreamConnection>[] swept = pools;
+      long period = Math.max(10, Math.min(1000, idleTimeoutMs / 2));
+      loop.scheduleAtFixedRate(() -> closeIdle(swept), period, period, TimeUnit.MILLISECONDS);
     }
     return pools;
+  }
+
+  /** Closes the connections idle for idle_timeout; the oldest are first in each deque (taken from the end). */
+  private void closeIdle(ArrayDeque<UpstreamConnection>[] pools) {
+    long now = System.nanoTime();
+    long limit = idleTimeoutMs * 1_000_000L;
+    for (ArrayDeque<UpstreamConnection> pool : pools) {
+      UpstreamConnection oldest;
+      while ((oldest = pool.peekFirst()) != null && now - oldest.idleSinceNanos >= limit) {
+        pool.pollFirst();
+        oldest.close();
+      }
+    }
   }
 
   /** Closes the idle connections (each on its own loop); busy ones close with their exchanges. */
