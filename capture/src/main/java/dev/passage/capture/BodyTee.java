@@ -42,7 +42,8 @@ public final class BodyTee {
   private static final MessageDigest SHA256_PROTOTYPE = newSha256();
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
-  private final MessageDigest digest = sha256();
+  /** Null when the route turned digests off: bytes are still counted. */
+  private MessageDigest digest = sha256();
   private final String contentType;
   private final String contentEncoding;
   private final CaptureBudget budget;
@@ -105,6 +106,12 @@ public final class BodyTee {
     return new BodyTee(null, 0, false, 0, reason, contentType, contentEncoding);
   }
 
+  /** Counts without digesting (the record's {@code sha256} is null); call before the first chunk. */
+  public BodyTee withoutDigest() {
+    digest = null;
+    return this;
+  }
+
   /**
    * Counts, digests and (while under the cap and the budget allows) copies the chunk's remaining
    * bytes. Chunks arriving after {@link #finish()} are ignored; a null chunk is ignored.
@@ -126,10 +133,12 @@ public final class BodyTee {
     if (keep > 0) {
       grow(keptLength + keep);
       chunk.get(position, kept, keptLength, keep);
-      digest.update(kept, keptLength, keep);
+      if (digest != null) {
+        digest.update(kept, keptLength, keep);
+      }
       keptLength += keep;
     }
-    if (keep < remaining) {
+    if (keep < remaining && digest != null) {
       digest(chunk, position + keep, remaining - keep);
     }
   }
@@ -143,7 +152,7 @@ public final class BodyTee {
     if (result != null) {
       return result;
     }
-    String sha256 = HexFormat.of().formatHex(digest.digest());
+    String sha256 = digest == null ? null : HexFormat.of().formatHex(digest.digest());
     if (skipped != null) {
       // Nothing was kept, so nothing was cut: truncated describes the kept copy only.
       result = new RawCapture(bytes, sha256, null, 0, false, contentType, contentEncoding, skipped, null, 0);

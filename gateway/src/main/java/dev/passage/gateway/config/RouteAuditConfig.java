@@ -16,6 +16,9 @@ import java.util.List;
  *                         at once, as a fraction in (0, 1] (default 0.25), so that one route (and
  *                         the clients calling it) cannot take the whole capture budget; it must
  *                         leave room for one body of {@code max_body_bytes}
+ * @param digest           SHA-256 of every body byte in the record (default true); off, bodies are
+ *                         only counted (and kept as configured): for bulk downloads where a core's
+ *                         hashing rate, not the network, would bound the route
  */
 public record RouteAuditConfig(
     Boolean enabled,
@@ -24,14 +27,15 @@ public record RouteAuditConfig(
     Long maxBodyBytes,
     List<String> keepContentTypes,
     RedactConfig redact,
-    Double budgetShare) {
+    Double budgetShare,
+    Boolean digest) {
 
   public static final RouteAuditConfig DEFAULT = new RouteAuditConfig(null, null, null, null, null, null);
 
   /** The config with the default budget share. */
   public RouteAuditConfig(Boolean enabled, Boolean requestBody, Boolean responseBody, Long maxBodyBytes,
       List<String> keepContentTypes, RedactConfig redact) {
-    this(enabled, requestBody, responseBody, maxBodyBytes, keepContentTypes, redact, null);
+    this(enabled, requestBody, responseBody, maxBodyBytes, keepContentTypes, redact, null, null);
   }
 
   public RouteAuditConfig {
@@ -41,6 +45,7 @@ public record RouteAuditConfig(
     maxBodyBytes = maxBodyBytes == null ? 65536L : maxBodyBytes;
     redact = redact == null ? RedactConfig.DEFAULT : redact;
     budgetShare = budgetShare == null ? 0.25 : budgetShare;
+    digest = digest == null ? Boolean.TRUE : digest;
   }
 
   /** This route's share of a global budget of {@code budgetBytes}, in bytes. */

@@ -27,6 +27,8 @@ final class RouteAudit {
   private final boolean responseBody;
   private final long maxBodyBytes;
   private final ContentPolicy policy;
+  /** routes[].audit.digest: SHA-256 of every body byte (default), or counting only. */
+  private final boolean digest;
   /** Where kept bytes are reserved: the route's share of the global budget ({@link AuditTrail#share}). */
   final CaptureBudget budget;
 
@@ -39,6 +41,7 @@ final class RouteAudit {
     this.redaction = new Redaction(rules(global, config.redact()));
     this.renderer = new BodyRenderer(redaction.rules(), Math.max(maxBodyBytes, LOCAL_ANSWER_BYTES));
     this.budget = budget;
+    this.digest = config.digest();
   }
 
   /** The policy for exchanges no route took: a record with sizes and digests, no body bytes. */
@@ -48,11 +51,13 @@ final class RouteAudit {
   }
 
   BodyTee requestTee(HttpHeaders headers, boolean hasBody) {
-    return tee(requestBody, headers, hasBody);
+    BodyTee tee = tee(requestBody, headers, hasBody);
+    return digest ? tee : tee.withoutDigest();
   }
 
   BodyTee responseTee(HttpHeaders headers, boolean hasBody) {
-    return tee(responseBody, headers, hasBody);
+    BodyTee tee = tee(responseBody, headers, hasBody);
+    return digest ? tee : tee.withoutDigest();
   }
 
   /** A tee for an answer the gateway wrote itself: kept whatever the route keeps of upstream bodies. */
