@@ -70,7 +70,24 @@ public final class AuditPipeline {
    */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
       Duration flushInterval, SpoolSettings spool) {
+    this(sinks, queueRecords, queueBytes, policy, flushInterval, spool, null);
+  }
+
+  /**
+   * As above, and with {@code integrity} non-null (which needs a spool) every line a sink stores is a
+   * link of that sink's hash chain, its head kept in the sink's cursor file (see {@link
+   * IntegritySettings}). The chain is made per sink at delivery, not once at append: each sink's
+   * output is then a whole chain on its own (a sink added later starts its own stream instead of
+   * holding links whose predecessors it never got), a checkpoint attests only what that sink stored,
+   * and a replay from the sink's cursor re-links from the head stored with it, repeating the very
+   * bytes the sink may already hold.
+   */
+  public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
+      Duration flushInterval, SpoolSettings spool, IntegritySettings integrity) {
     Objects.requireNonNull(sinks, "sinks");
+    if (integrity != null && spool == null) {
+      throw new IllegalArgumentException("audit integrity needs a spool: the chain head is kept with it");
+    }
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
     }
@@ -107,8 +124,13 @@ public final class AuditPipeline {
         throw new UncheckedIOException("cannot open the audit spool " + spool.dir() + ": " + e.getMessage(), e);
       }
       for (int i = 0; i < sinks.size(); i++) {
-        SinkDelivery d = new SinkDelivery(this.spool, this.spool.cursor(keys.get(i)[0]), sinks.get(i),
-            flushInterval.toNanos());
+        SpoolCursor cursor = this.spool.cursor(keys.get(i)[0]);
+        RecordChain chain = null;
+        if (integrity != null) {
+          // No head stored (a new sink, a lost cursor, or records not chained before): a new stream.
+          chain = new RecordChain(this.spool.instance(), cursor.head() != null ? cursor.head() : ChainHead.fresh());
+        }
+        SinkDelivery d = new SinkDelivery(this.spool, cursor, sinks.get(i), flushInterval.toNanos(), chain);
         deliveries.add(d);
         Thread t = new Thread(d, "passage-audit-deliver-" + i);
         t.setDaemon(false); // as the writer: close() ends it

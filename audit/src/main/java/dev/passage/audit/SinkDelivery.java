@@ -1,6 +1,8 @@
 package dev.passage.audit;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,6 +27,8 @@ final class SinkDelivery implements Runnable {
   private final SpoolCursor cursor;
   private final AuditSink sink;
   private final long flushNanos;
+  /** Links this sink's lines into its own hash chain; null when records are not chained. */
+  private final RecordChain chain;
   private final AtomicLong sinkErrors = new AtomicLong();
   /** Records of this run (appended after start) this sink has acknowledged. */
   private final AtomicLong acknowledgedFresh = new AtomicLong();
@@ -37,7 +41,8 @@ final class SinkDelivery implements Runnable {
   private boolean dirty;
   private long flushDue;
 
-  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos) {
+  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos, RecordChain chain) {
+    this.chain = chain;
     this.spool = spool;
     this.cursor = cursor;
     this.sink = sink;
@@ -51,7 +56,8 @@ final class SinkDelivery implements Runnable {
       while (true) {
         AuditSpool.SpoolBatch batch = read();
         if (!batch.lines().isEmpty()) {
-          retrying("write", () -> sink.write(batch.lines()));
+          List<byte[]> lines = linked(batch.lines());
+          retrying("write", () -> sink.write(lines));
           int replayed = batch.replayed();
           unflushedReplayed += replayed;
           unflushedFresh += batch.lines().size() - replayed;
@@ -106,9 +112,25 @@ final class SinkDelivery implements Runnable {
     }
   }
 
+  /**
+   * The batch as this sink's chain links it (linked once: a retry writes the same list, as {@link
+   * AuditSink} promises).
+   */
+  private List<byte[]> linked(List<byte[]> lines) {
+    if (chain == null) {
+      return lines;
+    }
+    List<byte[]> out = new ArrayList<>(lines.size());
+    for (byte[] line : lines) {
+      out.add(chain.link(line));
+    }
+    return out;
+  }
+
   private void acknowledge() throws InterruptedException {
     retrying("flush", sink::flush);
-    spool.acknowledge(cursor, position, unflushedReplayed);
+    // The head goes into the cursor file with the position: they describe the same point.
+    spool.acknowledge(cursor, position, unflushedReplayed, chain == null ? null : chain.head());
     acknowledgedFresh.addAndGet(unflushedFresh);
     unflushedFresh = 0;
     unflushedReplayed = 0;

@@ -52,6 +52,14 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
     return spool != null && !ASYNC.equals(delivery);
   }
 
+  /**
+   * Tamper evidence: with a spool every record a sink stores is chained (docs/audit-record.md,
+   * "Integrity"); without one there is nowhere to keep a chain head, so records are plain.
+   */
+  public dev.passage.audit.IntegritySettings integrity() {
+    return spool == null ? null : dev.passage.audit.IntegritySettings.CHAIN_ONLY;
+  }
+
   public AuditConfig {
     budgetBytes = budgetBytes == null ? 64L * 1024 * 1024 : budgetBytes;
     queueRecords = queueRecords == null ? 10_000 : queueRecords;
