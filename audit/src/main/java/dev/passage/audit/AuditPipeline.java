@@ -44,6 +44,8 @@ public final class AuditPipeline {
   private final List<SinkDelivery> deliveries = new ArrayList<>();
   private final List<Thread> deliveryThreads = new ArrayList<>();
   private final AtomicLong spooled = new AtomicLong();
+  /** Where every sink's stored checkpoints are appended; null without one. */
+  private AnchorFile anchor;
 
   /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
@@ -123,6 +125,18 @@ public final class AuditPipeline {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the audit spool " + spool.dir() + ": " + e.getMessage(), e);
       }
+      String keyId = null;
+      if (integrity != null && integrity.signs()) {
+        keyId = Ed25519Keys.keyId(Ed25519Keys.publicOf(integrity.signingKey()));
+        if (integrity.anchor() != null) {
+          try {
+            this.anchor = new AnchorFile(integrity.anchor());
+          } catch (IOException e) {
+            this.spool.close();
+            throw new UncheckedIOException("cannot open the audit anchor " + integrity.anchor() + ": " + e.getMessage(), e);
+          }
+        }
+      }
       for (int i = 0; i < sinks.size(); i++) {
         SpoolCursor cursor = this.spool.cursor(keys.get(i)[0]);
         RecordChain chain = null;
@@ -130,7 +144,11 @@ public final class AuditPipeline {
           // No head stored (a new sink, a lost cursor, or records not chained before): a new stream.
           chain = new RecordChain(this.spool.instance(), cursor.head() != null ? cursor.head() : ChainHead.fresh());
         }
-        SinkDelivery d = new SinkDelivery(this.spool, cursor, sinks.get(i), flushInterval.toNanos(), chain);
+        CheckpointWriter checkpoints = null;
+        if (integrity != null && integrity.signs()) {
+          checkpoints = new CheckpointWriter(integrity, keyId, anchor, sinks.get(i).describe(), chain.head());
+        }
+        SinkDelivery d = new SinkDelivery(this.spool, cursor, sinks.get(i), flushInterval.toNanos(), chain, checkpoints);
         deliveries.add(d);
         Thread t = new Thread(d, "passage-audit-deliver-" + i);
         t.setDaemon(false); // as the writer: close() ends it
@@ -317,6 +335,13 @@ public final class AuditPipeline {
       Thread.currentThread().interrupt();
     }
     spool.close();
+    if (anchor != null) {
+      try {
+        anchor.close();
+      } catch (IOException e) {
+        LOG.warn("closing {} failed", anchor.describe(), e);
+      }
+    }
   }
 
   /**

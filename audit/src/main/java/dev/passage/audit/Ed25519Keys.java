@@ -85,6 +85,15 @@ public final class Ed25519Keys {
     return keys;
   }
 
+  /** The public half of an Ed25519 private key. */
+  static PublicKey publicOf(PrivateKey key) {
+    try {
+      return publicOf(key.getEncoded());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("not an Ed25519 private key: " + e.getMessage(), e);
+    }
+  }
+
   public static String keyId(PublicKey key) {
     return RecordChain.HEX.formatHex(Arrays.copyOf(RecordChain.sha256().digest(key.getEncoded()), 8));
   }

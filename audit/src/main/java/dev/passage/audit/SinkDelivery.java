@@ -29,6 +29,8 @@ final class SinkDelivery implements Runnable {
   private final long flushNanos;
   /** Links this sink's lines into its own hash chain; null when records are not chained. */
   private final RecordChain chain;
+  /** Signs and anchors checkpoints of the chain; null without a signing key. */
+  private final CheckpointWriter checkpoints;
   private final AtomicLong sinkErrors = new AtomicLong();
   /** Records of this run (appended after start) this sink has acknowledged. */
   private final AtomicLong acknowledgedFresh = new AtomicLong();
@@ -41,8 +43,10 @@ final class SinkDelivery implements Runnable {
   private boolean dirty;
   private long flushDue;
 
-  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos, RecordChain chain) {
+  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos, RecordChain chain,
+      CheckpointWriter checkpoints) {
     this.chain = chain;
+    this.checkpoints = checkpoints;
     this.spool = spool;
     this.cursor = cursor;
     this.sink = sink;
@@ -68,6 +72,10 @@ final class SinkDelivery implements Runnable {
         }
         position = batch.next();
         boolean caughtUp = batch.lines().isEmpty() && spool.caughtUp(position);
+        if (checkpoints != null) {
+          // A graceful stop ends with a checkpoint of everything delivered, so the anchor covers it all.
+          writeCheckpoint(checkpoints.ifDue(chain.head(), caughtUp && draining));
+        }
         if (dirty && (System.nanoTime() - flushDue >= 0 || caughtUp && draining)) {
           acknowledge();
         }
@@ -75,7 +83,8 @@ final class SinkDelivery implements Runnable {
           if (draining) {
             return;
           }
-          spool.awaitAppended(position, dirty ? Math.max(1, flushDue - System.nanoTime()) : IDLE_NANOS);
+          long idle = checkpoints == null ? IDLE_NANOS : Math.min(IDLE_NANOS, checkpoints.nanosUntilDue());
+          spool.awaitAppended(position, dirty ? Math.max(1, flushDue - System.nanoTime()) : idle);
         }
       }
     } catch (InterruptedException giveUp) {
@@ -123,14 +132,33 @@ final class SinkDelivery implements Runnable {
     List<byte[]> out = new ArrayList<>(lines.size());
     for (byte[] line : lines) {
       out.add(chain.link(line));
+      byte[] checkpoint = checkpoints == null ? null : checkpoints.afterLink(chain.head());
+      if (checkpoint != null) {
+        out.add(checkpoint);
+      }
     }
     return out;
+  }
+
+  private void writeCheckpoint(byte[] line) throws InterruptedException {
+    if (line == null) {
+      return;
+    }
+    List<byte[]> one = List.of(line);
+    retrying("write", () -> sink.write(one));
+    if (!dirty) {
+      dirty = true;
+      flushDue = System.nanoTime() + flushNanos;
+    }
   }
 
   private void acknowledge() throws InterruptedException {
     retrying("flush", sink::flush);
     // The head goes into the cursor file with the position: they describe the same point.
     spool.acknowledge(cursor, position, unflushedReplayed, chain == null ? null : chain.head());
+    if (checkpoints != null) {
+      checkpoints.flushed(); // stored by the sink: now they may go to the anchor
+    }
     acknowledgedFresh.addAndGet(unflushedFresh);
     unflushedFresh = 0;
     unflushedReplayed = 0;
@@ -150,6 +178,9 @@ final class SinkDelivery implements Runnable {
       } catch (IOException | RuntimeException e) {
         sinkErrors.incrementAndGet();
         healthy = false;
+        if (checkpoints != null) {
+          checkpoints.sinkFailing();
+        }
         LOG.warn("audit {} to {} failed (attempt {}), retrying in {} ms; the spool keeps the records", what,
             sink.describe(), attempt, backoffMs, e);
       }
@@ -186,6 +217,15 @@ final class SinkDelivery implements Runnable {
 
   boolean healthy() {
     return healthy;
+  }
+
+  /** The chain head this sink stored last (acknowledged), or null when records are not chained. */
+  ChainHead acknowledgedHead() {
+    return cursor.head();
+  }
+
+  CheckpointWriter checkpoints() {
+    return checkpoints;
   }
 
   @FunctionalInterface

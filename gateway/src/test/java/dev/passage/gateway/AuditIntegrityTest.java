@@ -130,16 +130,22 @@ class AuditIntegrityTest {
   void expect(TrailCopy original, String name, Tamper tamper, String what, int file, int line, long seq) throws Exception {
     TrailCopy t = original.copy();
     tamper.apply(t);
-    String fileName = original.names().get(file);
-    Verdict java = verify(t.writeTo(dir.resolve(name)));
+    expectVerdict(dir, t, name, List.of(), what, original.names().get(file), line, seq);
+  }
+
+  /** Writes {@code t} twice (for Java and for Python); both must name {@code what} at {@code fileName}:{@code line}, {@code seq}. */
+  static void expectVerdict(Path dir, TrailCopy t, String name, List<String> args, String what, String fileName,
+      long line, long seq) throws Exception {
+    Verdict java = verify(t.writeTo(dir.resolve(name)), args.toArray(String[]::new));
     assertEquals(1, java.exit, name + ": " + java.output);
     String where = " " + dir.resolve(name).resolve(fileName) + ":" + line + " ";
-    assertTrue(java.output.startsWith("TAMPERED " + what + where), name + ": expected " + what + where + "got " + java.output);
+    assertTrue(java.output.startsWith("TAMPERED " + what.replace(' ', '_') + where),
+        name + ": expected " + what + where + "got " + java.output);
     assertTrue(java.output.contains(" seq=" + seq + ":"), name + ": expected seq " + seq + ", got " + java.output);
-    Verdict py = python(t.writeTo(dir.resolve(name + "-py")));
+    Verdict py = python(t.writeTo(dir.resolve(name + "-py")), args.toArray(String[]::new));
     assertEquals(1, py.exit, name + " (python): " + py.output);
-    assertEquals("TAMPERED " + what + " " + dir.resolve(name + "-py").resolve(fileName) + ":" + line + " seq=" + seq,
-        py.output.strip(), name + " (python)");
+    assertEquals("TAMPERED " + what.replace(' ', '_') + " " + dir.resolve(name + "-py").resolve(fileName) + ":" + line
+        + " seq=" + seq, py.output.strip(), name + " (python)");
   }
 
   record Verdict(int exit, String output) {}

@@ -92,7 +92,7 @@ final class AuditTrail {
       // (and what an earlier run left is recovered) here, so a bad directory fails the start.
       AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
           Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings(),
-          config.integrity());
+          config.integritySettings());
       return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
           Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
     } catch (java.io.UncheckedIOException e) {
