@@ -46,6 +46,8 @@ public final class AuditPipeline {
   private final AtomicLong spooled = new AtomicLong();
   /** Where every sink's stored checkpoints are appended; null without one. */
   private AnchorFile anchor;
+  /** Whether sinks' records are chained ({@link IntegritySettings} given). */
+  private final boolean chained;
 
   /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
@@ -90,6 +92,7 @@ public final class AuditPipeline {
     if (integrity != null && spool == null) {
       throw new IllegalArgumentException("audit integrity needs a spool: the chain head is kept with it");
     }
+    this.chained = integrity != null;
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
     }
@@ -357,6 +360,53 @@ public final class AuditPipeline {
       min = Math.min(min, d.acknowledgedFresh());
     }
     return min;
+  }
+
+  /** Cursor keys of the sinks whose records are chained (see {@link #chainHeadSeq}); empty without integrity. */
+  public List<String> chainedSinks() {
+    return chained ? deliveries.stream().map(SinkDelivery::cursorKey).toList() : List.of();
+  }
+
+  /** The seq of the last chained record the sink with cursor {@code key} stored (acknowledged); 0 before any. */
+  public long chainHeadSeq(String key) {
+    for (SinkDelivery d : deliveries) {
+      if (d.cursorKey().equals(key)) {
+        ChainHead h = d.acknowledgedHead();
+        return h == null ? 0 : h.seq();
+      }
+    }
+    return 0;
+  }
+
+  /** Whether checkpoints are signed and written (a signing key is configured). */
+  public boolean writesCheckpoints() {
+    return deliveries.stream().anyMatch(d -> d.checkpoints() != null);
+  }
+
+  /** Milliseconds since the sink that stored a checkpoint least recently stored one (since start, before the first). */
+  public long oldestCheckpointAgeMillis() {
+    long now = System.currentTimeMillis();
+    return deliveries.stream().filter(d -> d.checkpoints() != null)
+        .mapToLong(d -> Math.max(0, now - d.checkpoints().lastStoredMillis())).max().orElse(0);
+  }
+
+  /** How long checkpoints have not been storable (a sink or the anchor failing), in milliseconds; 0 when they are. */
+  public long checkpointsFailingMillis() {
+    long now = System.currentTimeMillis();
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> {
+      long since = d.checkpoints().failingSinceMillis();
+      return since == 0 ? 0 : Math.max(1, now - since);
+    }).max().orElse(0);
+  }
+
+  /** Checkpoints stored by their sinks since start. */
+  public long checkpointsWritten() {
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().written()).sum();
+  }
+
+  /** Failed appends to the anchor (retried at the next flush). */
+  public long anchorErrors() {
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().anchorErrors()).sum();
   }
 
   /** Records appended to the spool since start (0 without a spool). */

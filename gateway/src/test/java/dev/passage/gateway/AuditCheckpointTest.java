@@ -12,10 +12,14 @@ import dev.passage.gateway.AuditIntegrityTest.Verdict;
 import dev.passage.gateway.support.RunningGateway;
 import dev.passage.gateway.support.TestUpstream;
 import dev.passage.gateway.support.TrailCopy;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -135,6 +139,64 @@ class AuditCheckpointTest {
       assertTrue(found != null, "a time-based checkpoint within 10 s");
       assertEquals(3, read(found).get("seq").asLong());
     }
+  }
+
+  @Test
+  void metricsShowTheChainHeadAndReadinessFailsWhileCheckpointsCannotBeAnchored() throws Exception {
+    SpoolFullTest.assumeChattr();
+    Path keys = dir.resolve("keys");
+    Files.createDirectories(keys);
+    dev.passage.audit.Ed25519Keys.generate(keys.resolve("k"));
+    Path anchor = dir.resolve("anchor").resolve("anchor.jsonl");
+    String extra = integrity(keys.resolve("k.key"), 1, "60s").replace(" } }\n", " }, checkpoint_failure_timeout: 300ms }\n");
+    try (TestUpstream up = TestUpstream.start("a"); RunningGateway gw = AuditIntegrityTest.gateway(dir, up, extra)) {
+      AuditIntegrityTest.traffic(gw, 0, 4);
+      awaitBody(gw, "/metrics", "passage_audit_chain_head_seq{sink=", " 4.0");
+      String metrics = admin(gw, "/metrics").body();
+      assertTrue(metrics.contains("passage_audit_checkpoints_total 4.0"), metrics);
+      assertTrue(metrics.contains("passage_audit_checkpoint_age_seconds "), metrics);
+      assertEquals(200, SpoolFullTest.ready(gw).statusCode());
+      SpoolFullTest.immutable(anchor, true);
+      try {
+        AuditIntegrityTest.traffic(gw, 4, 2);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (SpoolFullTest.ready(gw).statusCode() != 503 && System.currentTimeMillis() < deadline) {
+          Thread.sleep(50);
+        }
+        HttpResponse<String> notReady = SpoolFullTest.ready(gw);
+        assertEquals(503, notReady.statusCode(), notReady.body());
+        assertTrue(notReady.body().contains("audit_checkpoints"), notReady.body());
+        assertTrue(admin(gw, "/metrics").body().matches("(?s).*passage_audit_anchor_errors_total [1-9].*"));
+      } finally {
+        SpoolFullTest.immutable(anchor, false);
+      }
+      AuditIntegrityTest.traffic(gw, 6, 1); // the next flush retries the anchor
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (SpoolFullTest.ready(gw).statusCode() != 200 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(200, SpoolFullTest.ready(gw).statusCode(), SpoolFullTest.ready(gw).body());
+    }
+    List<String> anchored = Files.readAllLines(anchor);
+    assertEquals(7, read(anchored.get(anchored.size() - 1)).get("seq").asLong(), "the anchor caught up after the failure");
+  }
+
+  static HttpResponse<String> admin(RunningGateway gw, String path) throws Exception {
+    return gw.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.gateway.adminPort() + path))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static void awaitBody(RunningGateway gw, String path, String prefix, String suffix) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    String body = "";
+    while (System.currentTimeMillis() < deadline) {
+      body = admin(gw, path).body();
+      if (body.lines().anyMatch(l -> l.startsWith(prefix) && l.endsWith(suffix))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no line " + prefix + "…" + suffix + " in " + path + ":\n" + body);
   }
 
   @Test

@@ -53,6 +53,11 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
     return spool != null && !ASYNC.equals(delivery);
   }
 
+  /** {@code audit.integrity.checkpoint_failure_timeout} (60s when unset). */
+  public java.time.Duration checkpointFailureTimeout() {
+    return Durations.parse(integrity == null ? "60s" : integrity.checkpointFailureTimeout());
+  }
+
   /**
    * Tamper evidence: with a spool every record a sink stores is chained (docs/audit-record.md,
    * "Integrity"), and signed checkpoints are written when {@code integrity.signing_key} is set;

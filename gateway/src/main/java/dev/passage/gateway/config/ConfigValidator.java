@@ -276,6 +276,7 @@ final class ConfigValidator {
       error("audit.integrity.checkpoint_every", "must be between 1 and 1000000000, got " + i.checkpointEvery());
     }
     duration("audit.integrity.checkpoint_interval", i.checkpointInterval());
+    duration("audit.integrity.checkpoint_failure_timeout", i.checkpointFailureTimeout());
     if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
       error("audit.integrity.anchor.path", "required: a file for checkpoints, kept apart from the audit files");
     }

@@ -18,12 +18,16 @@ import java.nio.file.Path;
  *                           writes a final one
  * @param anchor             where checkpoints are also appended, apart from the logs, so that a tail cut
  *                           after the last checkpoint in the logs is still detected (optional)
+ * @param checkpointFailureTimeout {@code /health/ready} is 503 ({@code audit_checkpoints}) once checkpoints
+ *                           could not be stored, in a sink or the anchor, for longer than this (default 60s)
  */
-public record IntegrityConfig(String signingKey, Long checkpointEvery, String checkpointInterval, AnchorConfig anchor) {
+public record IntegrityConfig(String signingKey, Long checkpointEvery, String checkpointInterval, AnchorConfig anchor,
+    String checkpointFailureTimeout) {
 
   public IntegrityConfig {
     checkpointEvery = checkpointEvery == null ? IntegritySettings.DEFAULT_CHECKPOINT_EVERY : checkpointEvery;
     checkpointInterval = checkpointInterval == null ? "60s" : checkpointInterval;
+    checkpointFailureTimeout = checkpointFailureTimeout == null ? "60s" : checkpointFailureTimeout;
   }
 
   /** The settings, reading the key; call on a validated config. */
