@@ -53,6 +53,9 @@ final class AuditCommand implements Runnable {
     @Option(names = {"-f", "--follow"}, description = "keep printing records as they are appended")
     boolean follow;
 
+    @Option(names = "--chain", description = "show each record's chain stream and seq, and signed checkpoints (hidden by default)")
+    boolean chain;
+
     @Override
     public Integer call() {
       if ((file == null) == (bootstrap == null)) {
@@ -70,7 +73,7 @@ final class AuditCommand implements Runnable {
         System.out.println("passage audit tail: --topic and --kafka-property need --kafka");
         return AuditTail.EXIT_USAGE;
       }
-      return AuditTail.run(file, route, status, follow, System.out);
+      return AuditTail.run(file, route, status, follow, chain, System.out);
     }
   }
 
