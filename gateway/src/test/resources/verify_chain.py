@@ -52,12 +52,16 @@ def signature_problem(c, keys):
     except Exception: return "bad_signature"
 
 def verify(files, keys, anchor):
-    items = [(f, n, *parse(l)) for f, n, l in lines(write_order(files))]
+    items = [(f, n, *parse(l), l) for f, n, l in lines(write_order(files))]
     seen, cur, where, last = {}, {}, {}, None      # stream -> {seq: hash} / seq of its last record / its place
     def found(what, f, n, seq): return "TAMPERED %s %s:%d seq=%d" % (what, f, n, seq)
-    for i, (f, n, kind, v) in enumerate(items):
+    for i, (f, n, kind, v, raw) in enumerate(items):
         nxt = items[i + 1][2] == "record" and items[i + 1][3] if i + 1 < len(items) else None
         if kind == "bad":
+            replay = last and nxt and nxt["stream"] == last["stream"] and nxt["seq"] <= last["seq"] \
+                and seen[nxt["stream"]].get(nxt["seq"]) == nxt["hash"]
+            if replay or nxt and len(items[i + 1][4]) > len(raw) and items[i + 1][4].startswith(raw):
+                continue                           # a write torn by a crash; the records it held follow whole
             exp, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
             links = nxt and nxt["seq"] == exp and nxt["prev"] == prev and (not last or nxt["stream"] == last["stream"])
             return found("inserted" if links else "edited", f, n, exp)

@@ -89,7 +89,7 @@ public final class AuditVerify {
     long millis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
     out.println(AuditTail.printable("intact: " + verifier.records + " records in " + verifier.streams().size()
         + " stream(s) " + verifier.streams().keySet().stream().sorted().toList() + ", " + verifier.duplicates
-        + " replayed duplicates, " + verifier.checkpoints + " checkpoints"
+        + " replayed duplicates, " + verifier.tornWrites + " torn writes, " + verifier.checkpoints + " checkpoints"
         + (keys == null ? " (signatures NOT checked: no --public-key)" : " (signatures verified)")
         + (anchorFile == null ? "" : ", anchor matched") + "; " + bytes / 1024 / 1024 + " MiB in " + millis + " ms"));
     if (unterminated > 0) {

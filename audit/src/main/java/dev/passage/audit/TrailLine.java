@@ -14,7 +14,7 @@ import java.util.Arrays;
  * costs little more than hashing; a line that does not have that exact tail is {@link Kind#BAD}.
  */
 record TrailLine(Kind kind, String file, long line, String stream, long seq, String prev, String hash,
-    Checkpoint checkpoint, String problem) {
+    Checkpoint checkpoint, String problem, boolean extendsPrevious) {
 
   enum Kind { RECORD, CHECKPOINT, BAD }
 
@@ -28,7 +28,7 @@ record TrailLine(Kind kind, String file, long line, String stream, long seq, Str
   private static final int HASH_TAIL = HASH_MEMBER.length + 64 + 2;
 
   static TrailLine bad(String file, long line, String problem) {
-    return new TrailLine(Kind.BAD, file, line, null, 0, null, null, null, problem);
+    return new TrailLine(Kind.BAD, file, line, null, 0, null, null, null, problem, false);
   }
 
   /** Parses {@code bytes[0, len)} (the line without its newline); {@code sha256} is reused. */
@@ -36,7 +36,7 @@ record TrailLine(Kind kind, String file, long line, String stream, long seq, Str
     if (startsWith(bytes, len, CHECKPOINT_START)) {
       try {
         return new TrailLine(Kind.CHECKPOINT, file, line, null, 0, null, null,
-            Checkpoint.parse(Arrays.copyOf(bytes, len)), null);
+            Checkpoint.parse(Arrays.copyOf(bytes, len)), null, false);
       } catch (IllegalArgumentException e) {
         return bad(file, line, "a checkpoint that does not parse: " + e.getMessage());
       }
@@ -80,7 +80,12 @@ record TrailLine(Kind kind, String file, long line, String stream, long seq, Str
     }
     long seq = Long.parseLong(new String(bytes, digitsStart, digitsEnd - digitsStart, StandardCharsets.US_ASCII));
     return new TrailLine(Kind.RECORD, file, line, new String(bytes, streamStart, streamEnd - streamStart,
-        StandardCharsets.UTF_8), seq, new String(bytes, prevAt, 64, StandardCharsets.US_ASCII), actual, null, null);
+        StandardCharsets.UTF_8), seq, new String(bytes, prevAt, 64, StandardCharsets.US_ASCII), actual, null, null, false);
+  }
+
+  /** The same line, marked as beginning with the bytes of the (bad) line before it: that line was a torn write of it. */
+  TrailLine extendingPrevious() {
+    return new TrailLine(kind, file, line, stream, seq, prev, hash, checkpoint, problem, true);
   }
 
   private static boolean startsWith(byte[] b, int len, byte[] prefix) {

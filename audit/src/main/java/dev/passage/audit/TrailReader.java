@@ -39,6 +39,8 @@ final class TrailReader implements AutoCloseable {
   /** Bytes of a last line without its newline at the very end: a write still in progress, not judged. */
   private long unterminatedBytes;
   private long bytesRead;
+  /** The bytes of the last line if it was bad (bounded like any line), to tell a torn write from its replay. */
+  private byte[] badBefore;
 
   TrailReader(List<Path> files) {
     this.files = files;
@@ -93,7 +95,7 @@ final class TrailReader implements AutoCloseable {
           pos++;
           lineNo++;
           lastLine = lineNo;
-          return TrailLine.parse(line, len, fileName, lineNo, sha256);
+          return remembered(TrailLine.parse(line, len, fileName, lineNo, sha256), len);
         }
       }
       // End of this file.
@@ -105,9 +107,19 @@ final class TrailReader implements AutoCloseable {
           return null;
         }
         lastLine = lineNo;
-        return TrailLine.bad(fileName, lineNo, "cut short: the file ends inside this line");
+        return remembered(TrailLine.bad(fileName, lineNo, "cut short: the file ends inside this line"), len);
       }
     }
+  }
+
+  private TrailLine remembered(TrailLine l, int len) {
+    byte[] before = badBefore;
+    badBefore = l.kind() == TrailLine.Kind.BAD ? Arrays.copyOf(line, len) : null;
+    if (before != null && l.kind() == TrailLine.Kind.RECORD && before.length < len
+        && Arrays.equals(line, 0, before.length, before, 0, before.length)) {
+      return l.extendingPrevious();
+    }
+    return l;
   }
 
   private boolean openNext() throws IOException {
