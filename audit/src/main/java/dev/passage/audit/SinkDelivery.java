@@ -58,6 +58,9 @@ final class SinkDelivery implements Runnable {
   public void run() {
     try {
       while (true) {
+        // Read once per pass, before the spool: set only after the writer's last append, so when it is
+        // true an empty read means everything was delivered, and the checks below agree on it.
+        boolean drain = draining;
         AuditSpool.SpoolBatch batch = read();
         if (!batch.lines().isEmpty()) {
           List<byte[]> lines = linked(batch.lines());
@@ -74,13 +77,13 @@ final class SinkDelivery implements Runnable {
         boolean caughtUp = batch.lines().isEmpty() && spool.caughtUp(position);
         if (checkpoints != null) {
           // A graceful stop ends with a checkpoint of everything delivered, so the anchor covers it all.
-          writeCheckpoint(checkpoints.ifDue(chain.head(), caughtUp && draining));
+          writeCheckpoint(checkpoints.ifDue(chain.head(), caughtUp && drain));
         }
-        if (dirty && (System.nanoTime() - flushDue >= 0 || caughtUp && draining)) {
+        if (dirty && (System.nanoTime() - flushDue >= 0 || caughtUp && drain)) {
           acknowledge();
         }
         if (caughtUp) {
-          if (draining) {
+          if (drain) {
             return;
           }
           long idle = checkpoints == null ? IDLE_NANOS : Math.min(IDLE_NANOS, checkpoints.nanosUntilDue());
