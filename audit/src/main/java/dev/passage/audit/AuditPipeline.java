@@ -44,6 +44,10 @@ public final class AuditPipeline {
   private final List<SinkDelivery> deliveries = new ArrayList<>();
   private final List<Thread> deliveryThreads = new ArrayList<>();
   private final AtomicLong spooled = new AtomicLong();
+  /** Where every sink's stored checkpoints are appended; null without one. */
+  private AnchorFile anchor;
+  /** Whether sinks' records are chained ({@link IntegritySettings} given). */
+  private final boolean chained;
 
   /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
@@ -70,7 +74,25 @@ public final class AuditPipeline {
    */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
       Duration flushInterval, SpoolSettings spool) {
+    this(sinks, queueRecords, queueBytes, policy, flushInterval, spool, null);
+  }
+
+  /**
+   * As above, and with {@code integrity} non-null (which needs a spool) every line a sink stores is a
+   * link of that sink's hash chain, its head kept in the sink's cursor file (see {@link
+   * IntegritySettings}). The chain is made per sink at delivery, not once at append: each sink's
+   * output is then a whole chain on its own (a sink added later starts its own stream instead of
+   * holding links whose predecessors it never got), a checkpoint attests only what that sink stored,
+   * and a replay from the sink's cursor re-links from the head stored with it, repeating the very
+   * bytes the sink may already hold.
+   */
+  public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
+      Duration flushInterval, SpoolSettings spool, IntegritySettings integrity) {
     Objects.requireNonNull(sinks, "sinks");
+    if (integrity != null && spool == null) {
+      throw new IllegalArgumentException("audit integrity needs a spool: the chain head is kept with it");
+    }
+    this.chained = integrity != null;
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
     }
@@ -106,9 +128,30 @@ public final class AuditPipeline {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the audit spool " + spool.dir() + ": " + e.getMessage(), e);
       }
+      String keyId = null;
+      if (integrity != null && integrity.signs()) {
+        keyId = Ed25519Keys.keyId(Ed25519Keys.publicOf(integrity.signingKey()));
+        if (integrity.anchor() != null) {
+          try {
+            this.anchor = new AnchorFile(integrity.anchor());
+          } catch (IOException e) {
+            this.spool.close();
+            throw new UncheckedIOException("cannot open the audit anchor " + integrity.anchor() + ": " + e.getMessage(), e);
+          }
+        }
+      }
       for (int i = 0; i < sinks.size(); i++) {
-        SinkDelivery d = new SinkDelivery(this.spool, this.spool.cursor(keys.get(i)[0]), sinks.get(i),
-            flushInterval.toNanos());
+        SpoolCursor cursor = this.spool.cursor(keys.get(i)[0]);
+        RecordChain chain = null;
+        if (integrity != null) {
+          // No head stored (a new sink, a lost cursor, or records not chained before): a new stream.
+          chain = new RecordChain(this.spool.instance(), cursor.head() != null ? cursor.head() : ChainHead.fresh());
+        }
+        CheckpointWriter checkpoints = null;
+        if (integrity != null && integrity.signs()) {
+          checkpoints = new CheckpointWriter(integrity, keyId, anchor, sinks.get(i).describe(), chain.head());
+        }
+        SinkDelivery d = new SinkDelivery(this.spool, cursor, sinks.get(i), flushInterval.toNanos(), chain, checkpoints);
         deliveries.add(d);
         Thread t = new Thread(d, "passage-audit-deliver-" + i);
         t.setDaemon(false); // as the writer: close() ends it
@@ -295,6 +338,13 @@ public final class AuditPipeline {
       Thread.currentThread().interrupt();
     }
     spool.close();
+    if (anchor != null) {
+      try {
+        anchor.close();
+      } catch (IOException e) {
+        LOG.warn("closing {} failed", anchor.describe(), e);
+      }
+    }
   }
 
   /**
@@ -310,6 +360,53 @@ public final class AuditPipeline {
       min = Math.min(min, d.acknowledgedFresh());
     }
     return min;
+  }
+
+  /** Cursor keys of the sinks whose records are chained (see {@link #chainHeadSeq}); empty without integrity. */
+  public List<String> chainedSinks() {
+    return chained ? deliveries.stream().map(SinkDelivery::cursorKey).toList() : List.of();
+  }
+
+  /** The seq of the last chained record the sink with cursor {@code key} stored (acknowledged); 0 before any. */
+  public long chainHeadSeq(String key) {
+    for (SinkDelivery d : deliveries) {
+      if (d.cursorKey().equals(key)) {
+        ChainHead h = d.acknowledgedHead();
+        return h == null ? 0 : h.seq();
+      }
+    }
+    return 0;
+  }
+
+  /** Whether checkpoints are signed and written (a signing key is configured). */
+  public boolean writesCheckpoints() {
+    return deliveries.stream().anyMatch(d -> d.checkpoints() != null);
+  }
+
+  /** Milliseconds since the sink that stored a checkpoint least recently stored one (since start, before the first). */
+  public long oldestCheckpointAgeMillis() {
+    long now = System.currentTimeMillis();
+    return deliveries.stream().filter(d -> d.checkpoints() != null)
+        .mapToLong(d -> Math.max(0, now - d.checkpoints().lastStoredMillis())).max().orElse(0);
+  }
+
+  /** How long checkpoints have not been storable (a sink or the anchor failing), in milliseconds; 0 when they are. */
+  public long checkpointsFailingMillis() {
+    long now = System.currentTimeMillis();
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> {
+      long since = d.checkpoints().failingSinceMillis();
+      return since == 0 ? 0 : Math.max(1, now - since);
+    }).max().orElse(0);
+  }
+
+  /** Checkpoints stored by their sinks since start. */
+  public long checkpointsWritten() {
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().written()).sum();
+  }
+
+  /** Failed appends to the anchor (retried at the next flush). */
+  public long anchorErrors() {
+    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().anchorErrors()).sum();
   }
 
   /** Records appended to the spool since start (0 without a spool). */

@@ -41,6 +41,8 @@ public final class AuditSpool {
   /** How often a continuing problem (lost records, failed cursor writes) is logged again. */
   static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final String LOCK_FILE = ".lock";
+  /** This gateway instance's id, made at the spool's first start and kept with it. */
+  static final String INSTANCE_FILE = "instance.id";
 
   private final SpoolSettings settings;
   private final Path dir;
@@ -61,6 +63,8 @@ public final class AuditSpool {
   private final AtomicLong corruptBytes = new AtomicLong();
   /** Where this run's first append goes: sinks reading before it replay an earlier run's records. */
   private final long runStart;
+  /** The id of the gateway instance that owns this spool (written into chained records). */
+  private final String instance;
   /** The end of the last whole append: readers never look past it. */
   private volatile long appended;
   /** Appended to by the writer thread only; read by delivery threads when they delete segments. */
@@ -91,6 +95,40 @@ public final class AuditSpool {
     this.runStart = position(nextSeq, 0);
     this.appended = runStart;
     this.cursors = openCursors(sinks);
+    this.instance = loadInstance();
+  }
+
+  /** The instance id kept in {@link #INSTANCE_FILE}, made (random) when there is none yet. */
+  private String loadInstance() throws IOException {
+    Path file = dir.resolve(INSTANCE_FILE);
+    if (Files.exists(file)) {
+      String id = Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII).trim();
+      try {
+        ChainHead.start(id); // the same character rules as a stream id
+        return id;
+      } catch (IllegalArgumentException e) {
+        throw new IOException("audit spool " + dir + ": " + INSTANCE_FILE + " does not hold a valid instance id ("
+            + e.getMessage() + "); restore it, or delete it to start a new instance", e);
+      }
+    }
+    String id = java.util.UUID.randomUUID().toString();
+    Path tmp = dir.resolve(INSTANCE_FILE + ".tmp");
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer b = ByteBuffer.wrap((id + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+      out.force(true);
+    }
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    forceDirectory(dir);
+    return id;
+  }
+
+  /** The id of the gateway instance this spool belongs to. */
+  public String instance() {
+    return instance;
   }
 
   /**
@@ -497,16 +535,17 @@ public final class AuditSpool {
    * has, wake a writer waiting for space. A cursor that cannot be written is logged; the position
    * still counts in memory (the worst a stale cursor file causes is a replay).
    */
-  void acknowledge(SpoolCursor cursor, long pos, int replayed) {
+  void acknowledge(SpoolCursor cursor, long pos, int replayed, ChainHead head) {
     replayedRecords.addAndGet(replayed);
     try {
-      cursor.store(pos);
+      cursor.store(pos, head);
     } catch (IOException e) {
       diskErrors.incrementAndGet();
       LOG.error("audit spool {}: cannot persist the cursor of {}; after a restart it gets records again", dir,
           cursor.sink, e);
     }
     cursor.acknowledged(pos);
+    cursor.head(head);
     deleteAcknowledged();
   }
 

@@ -37,13 +37,22 @@ public final class AuditTail {
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   private long lineNumber;
 
-  private AuditTail(RecordFilter filter, PrintStream out) {
+  /** Whether chain fields and checkpoints are shown ({@code --chain}); hidden by default. */
+  private final boolean showChain;
+
+  private AuditTail(RecordFilter filter, PrintStream out, boolean showChain) {
     this.filter = filter;
     this.out = out;
+    this.showChain = showChain;
   }
 
   /** Prints the matching records of {@code file}; returns 0, 1 (cannot read the file) or 2 (bad arguments). */
   public static int run(Path file, String route, String status, boolean follow, PrintStream out) {
+    return run(file, route, status, follow, false, out);
+  }
+
+  /** As above; with {@code showChain} each chained record shows its stream and seq, and checkpoints are printed. */
+  public static int run(Path file, String route, String status, boolean follow, boolean showChain, PrintStream out) {
     RecordFilter filter;
     try {
       filter = RecordFilter.of(route, status);
@@ -56,7 +65,7 @@ public final class AuditTail {
       out.println(printable("passage audit tail: --follow does not apply to the rotated, compressed file " + file));
       return EXIT_USAGE;
     }
-    AuditTail tail = new AuditTail(filter, out);
+    AuditTail tail = new AuditTail(filter, out, showChain);
     try {
       if (gzip) {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
@@ -227,6 +236,12 @@ public final class AuditTail {
     if (text.isBlank()) {
       return;
     }
+    if (ChainMarks.isCheckpoint(text)) {
+      if (showChain) {
+        out.println(printable(ChainMarks.checkpoint(text)));
+      }
+      return;
+    }
     AuditRecord r;
     try {
       r = AuditRecordJson.fromLine(text);
@@ -235,7 +250,7 @@ public final class AuditTail {
       return;
     }
     if (filter.matches(r)) {
-      out.println(format(r));
+      out.println(showChain ? format(r) + printable(ChainMarks.of(text)) : format(r));
     }
   }
 }

@@ -82,6 +82,7 @@ public final class JsonlFileSink implements AuditSink {
     this.rotated = new RotatedFiles(this.path, maxFiles);
     this.compressor = new RotationCompressor(rotated, describe());
     ensureOpen();
+    terminatePartialLine();
     compressor.start(); // last: a constructor that throws leaves no thread behind
   }
 
@@ -211,6 +212,32 @@ public final class JsonlFileSink implements AuditSink {
     Files.move(path, rotated.nextRotating(), StandardCopyOption.ATOMIC_MOVE);
     compressor.handOver();
     ensureOpen();
+  }
+
+  /**
+   * A process killed while draining the buffer can leave the file ending inside a line. The next
+   * line would be appended to that fragment and both be lost to readers; ending the fragment with
+   * its own newline keeps the next line whole. (With a spool the torn record was never acknowledged
+   * and arrives again; {@code audit verify} reports such a fragment followed by a replay as a torn
+   * write, not tampering.)
+   */
+  private void terminatePartialLine() throws IOException {
+    if (size == 0) {
+      return;
+    }
+    ByteBuffer last = ByteBuffer.allocate(1);
+    int read;
+    try (FileChannel reader = FileChannel.open(path, StandardOpenOption.READ)) { // APPEND channels cannot read
+      read = reader.read(last, size - 1);
+    }
+    if (read == 1 && last.get(0) != '\n') {
+      LOG.warn("{} ends inside a line (a write cut by a crash); ending it with a newline before appending", path);
+      ByteBuffer nl = ByteBuffer.wrap(new byte[] {'\n'});
+      while (nl.hasRemaining()) {
+        channel.write(nl);
+      }
+      size++;
+    }
   }
 
   private void ensureOpen() throws IOException {

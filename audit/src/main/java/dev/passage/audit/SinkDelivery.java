@@ -1,6 +1,8 @@
 package dev.passage.audit;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -25,6 +27,10 @@ final class SinkDelivery implements Runnable {
   private final SpoolCursor cursor;
   private final AuditSink sink;
   private final long flushNanos;
+  /** Links this sink's lines into its own hash chain; null when records are not chained. */
+  private final RecordChain chain;
+  /** Signs and anchors checkpoints of the chain; null without a signing key. */
+  private final CheckpointWriter checkpoints;
   private final AtomicLong sinkErrors = new AtomicLong();
   /** Records of this run (appended after start) this sink has acknowledged. */
   private final AtomicLong acknowledgedFresh = new AtomicLong();
@@ -37,7 +43,10 @@ final class SinkDelivery implements Runnable {
   private boolean dirty;
   private long flushDue;
 
-  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos) {
+  SinkDelivery(AuditSpool spool, SpoolCursor cursor, AuditSink sink, long flushNanos, RecordChain chain,
+      CheckpointWriter checkpoints) {
+    this.chain = chain;
+    this.checkpoints = checkpoints;
     this.spool = spool;
     this.cursor = cursor;
     this.sink = sink;
@@ -49,9 +58,13 @@ final class SinkDelivery implements Runnable {
   public void run() {
     try {
       while (true) {
+        // Read once per pass, before the spool: set only after the writer's last append, so when it is
+        // true an empty read means everything was delivered, and the checks below agree on it.
+        boolean drain = draining;
         AuditSpool.SpoolBatch batch = read();
         if (!batch.lines().isEmpty()) {
-          retrying("write", () -> sink.write(batch.lines()));
+          List<byte[]> lines = linked(batch.lines());
+          retrying("write", () -> sink.write(lines));
           int replayed = batch.replayed();
           unflushedReplayed += replayed;
           unflushedFresh += batch.lines().size() - replayed;
@@ -62,14 +75,19 @@ final class SinkDelivery implements Runnable {
         }
         position = batch.next();
         boolean caughtUp = batch.lines().isEmpty() && spool.caughtUp(position);
-        if (dirty && (System.nanoTime() - flushDue >= 0 || caughtUp && draining)) {
+        if (checkpoints != null) {
+          // A graceful stop ends with a checkpoint of everything delivered, so the anchor covers it all.
+          writeCheckpoint(checkpoints.ifDue(chain.head(), caughtUp && drain));
+        }
+        if (dirty && (System.nanoTime() - flushDue >= 0 || caughtUp && drain)) {
           acknowledge();
         }
         if (caughtUp) {
-          if (draining) {
+          if (drain) {
             return;
           }
-          spool.awaitAppended(position, dirty ? Math.max(1, flushDue - System.nanoTime()) : IDLE_NANOS);
+          long idle = checkpoints == null ? IDLE_NANOS : Math.min(IDLE_NANOS, checkpoints.nanosUntilDue());
+          spool.awaitAppended(position, dirty ? Math.max(1, flushDue - System.nanoTime()) : idle);
         }
       }
     } catch (InterruptedException giveUp) {
@@ -106,9 +124,44 @@ final class SinkDelivery implements Runnable {
     }
   }
 
+  /**
+   * The batch as this sink's chain links it (linked once: a retry writes the same list, as {@link
+   * AuditSink} promises).
+   */
+  private List<byte[]> linked(List<byte[]> lines) {
+    if (chain == null) {
+      return lines;
+    }
+    List<byte[]> out = new ArrayList<>(lines.size());
+    for (byte[] line : lines) {
+      out.add(chain.link(line));
+      byte[] checkpoint = checkpoints == null ? null : checkpoints.afterLink(chain.head());
+      if (checkpoint != null) {
+        out.add(checkpoint);
+      }
+    }
+    return out;
+  }
+
+  private void writeCheckpoint(byte[] line) throws InterruptedException {
+    if (line == null) {
+      return;
+    }
+    List<byte[]> one = List.of(line);
+    retrying("write", () -> sink.write(one));
+    if (!dirty) {
+      dirty = true;
+      flushDue = System.nanoTime() + flushNanos;
+    }
+  }
+
   private void acknowledge() throws InterruptedException {
     retrying("flush", sink::flush);
-    spool.acknowledge(cursor, position, unflushedReplayed);
+    // The head goes into the cursor file with the position: they describe the same point.
+    spool.acknowledge(cursor, position, unflushedReplayed, chain == null ? null : chain.head());
+    if (checkpoints != null) {
+      checkpoints.flushed(); // stored by the sink: now they may go to the anchor
+    }
     acknowledgedFresh.addAndGet(unflushedFresh);
     unflushedFresh = 0;
     unflushedReplayed = 0;
@@ -128,6 +181,9 @@ final class SinkDelivery implements Runnable {
       } catch (IOException | RuntimeException e) {
         sinkErrors.incrementAndGet();
         healthy = false;
+        if (checkpoints != null) {
+          checkpoints.sinkFailing();
+        }
         LOG.warn("audit {} to {} failed (attempt {}), retrying in {} ms; the spool keeps the records", what,
             sink.describe(), attempt, backoffMs, e);
       }
@@ -164,6 +220,15 @@ final class SinkDelivery implements Runnable {
 
   boolean healthy() {
     return healthy;
+  }
+
+  /** The chain head this sink stored last (acknowledged), or null when records are not chained. */
+  ChainHead acknowledgedHead() {
+    return cursor.head();
+  }
+
+  CheckpointWriter checkpoints() {
+    return checkpoints;
   }
 
   @FunctionalInterface

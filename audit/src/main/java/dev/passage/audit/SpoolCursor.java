@@ -27,6 +27,8 @@ final class SpoolCursor {
   private final Path dir;
   /** In memory: advanced after each successful flush, even when persisting it failed (see {@link #store}). */
   private volatile long acknowledged;
+  /** The sink's chain head at {@link #acknowledged}, or null when its records are not chained. */
+  private volatile ChainHead head;
 
   SpoolCursor(Path dir, String key, String sink) {
     this.dir = dir;
@@ -57,21 +59,34 @@ final class SpoolCursor {
     } catch (NoSuchFileException e) {
       return -1;
     }
-    // "<position> <crc32 of the position's text>": a file some tool mangled is not taken at its word.
+    // "<position> <crc32 of the position's text>", or with a chain head
+    // "<position> <stream> <seq> <hash> <crc32 of all before it>": a file some tool mangled is not taken at its word.
     String[] parts = text.split(" ");
-    if (parts.length != 2) {
+    if (parts.length != 2 && parts.length != 5) {
       return -1;
     }
+    int crcAt = parts.length - 1;
     CRC32 crc = new CRC32();
-    crc.update(parts[0].getBytes(StandardCharsets.US_ASCII));
+    crc.update(text.substring(0, text.lastIndexOf(' ')).getBytes(StandardCharsets.US_ASCII));
     try {
-      if (Long.parseLong(parts[1], 16) != crc.getValue()) {
+      if (Long.parseLong(parts[crcAt], 16) != crc.getValue()) {
         return -1;
       }
-      return Long.parseLong(parts[0]);
-    } catch (NumberFormatException e) {
+      long position = Long.parseLong(parts[0]);
+      head = parts.length == 5 ? new ChainHead(parts[1], Long.parseLong(parts[2]), parts[3]) : null;
+      return position;
+    } catch (IllegalArgumentException e) {
       return -1;
     }
+  }
+
+  /** The chain head stored with the cursor (after {@link #load}), or null: none stored, or records are not chained. */
+  ChainHead head() {
+    return head;
+  }
+
+  void head(ChainHead head) {
+    this.head = head;
   }
 
   long acknowledged() {
@@ -82,9 +97,14 @@ final class SpoolCursor {
     acknowledged = position;
   }
 
-  /** Persists {@code position} atomically (temp file, fsync, rename, fsync of the directory). */
-  void store(long position) throws IOException {
-    String p = Long.toString(position);
+  /**
+   * Persists {@code position}, and the chain head at it when records are chained, atomically (temp
+   * file, fsync, rename, fsync of the directory): a replay from this position re-links from this head
+   * and so repeats the very bytes the sink may already hold.
+   */
+  void store(long position, ChainHead at) throws IOException {
+    String p = at == null ? Long.toString(position)
+        : position + " " + at.stream() + " " + at.seq() + " " + at.hash();
     CRC32 crc = new CRC32();
     crc.update(p.getBytes(StandardCharsets.US_ASCII));
     byte[] text = (p + " " + Long.toHexString(crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);

@@ -75,6 +75,17 @@ class AuditRecordSchemaTest {
   }
 
   @Test
+  void aChainedLineMatchesTheSchemaAndChainWithoutHashDoesNot() throws IOException {
+    SchemaCheck schema = schema();
+    byte[] line = new RecordChain("gw-1", ChainHead.fresh()).link(AuditRecordJson.toLine(Records.full("r")));
+    com.fasterxml.jackson.databind.node.ObjectNode chained =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
+    assertEquals(List.of(), schema.errors(chained));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) chained.get("chain")).put("seq", 0);
+    assertFalse(schema.errors(chained).isEmpty(), "seq starts at 1");
+  }
+
+  @Test
   void theDocumentedExampleLinesAreValidRecords() throws IOException {
     SchemaCheck schema = schema();
     String doc = Files.readString(Path.of("..", "docs", "audit-record.md"));

@@ -73,8 +73,8 @@ class AuditSpoolTest {
     assertEquals(ids(lines(0, 100, 50)), ids(all.lines()));
     assertEquals(0, all.replayed(), "records of this run are not replays");
     AuditSpool.SpoolBatch firstHalf = spool.read(spool.cursor("a").acknowledged(), 60, Long.MAX_VALUE);
-    spool.acknowledge(spool.cursor("a"), firstHalf.next(), 0);
-    spool.acknowledge(spool.cursor("b"), all.next(), 0);
+    spool.acknowledge(spool.cursor("a"), firstHalf.next(), 0, null);
+    spool.acknowledge(spool.cursor("b"), all.next(), 0, null);
     spool.close();
 
     AuditSpool reopened = AuditSpool.open(settings(dir, 1 << 20), sinks("a", "b"));
@@ -133,19 +133,19 @@ class AuditSpoolTest {
 
     AuditSpool.SpoolBatch all = readAll(spool, "a");
     assertEquals(400, all.lines().size());
-    spool.acknowledge(spool.cursor("a"), all.next(), 0);
+    spool.acknowledge(spool.cursor("a"), all.next(), 0, null);
     assertEquals(segments, segmentFiles(dir).size(), "b has acknowledged nothing: every segment stays");
     assertEquals(bytes, spool.bytes());
     assertTrue(spool.oldestUnacknowledgedAgeMillis() >= 0);
 
     AuditSpool.SpoolBatch part = spool.read(spool.cursor("b").acknowledged(), 250, Long.MAX_VALUE);
-    spool.acknowledge(spool.cursor("b"), part.next(), 0);
+    spool.acknowledge(spool.cursor("b"), part.next(), 0, null);
     List<Path> left = segmentFiles(dir);
     assertTrue(left.size() < segments && left.size() > 1, "the segments wholly before b's position are gone: " + left);
     AuditSpool.SpoolBatch rest = readAll(spool, "b");
     assertEquals(ids(lines(250, 400, 1000)), ids(rest.lines()), "and b still gets everything after its position");
 
-    spool.acknowledge(spool.cursor("b"), rest.next(), 0);
+    spool.acknowledge(spool.cursor("b"), rest.next(), 0, null);
     assertEquals(1, segmentFiles(dir).size(), "only the active segment is left");
     assertEquals(0, spool.oldestUnacknowledgedAgeMillis());
     spool.close();
@@ -170,7 +170,7 @@ class AuditSpoolTest {
     final int appended = done;
     assertThrows(SpoolFullException.class, () -> spool.append(big, appended), "still full");
 
-    spool.acknowledge(spool.cursor("a"), readAll(spool, "a").next(), 0);
+    spool.acknowledge(spool.cursor("a"), readAll(spool, "a").next(), 0, null);
     done += spool.append(big, done);
     assertTrue(!spool.isRefusing(), "room again once the sink acknowledged");
     assertTrue(segmentFiles(dir).size() <= 2, segmentFiles(dir).toString());

@@ -137,6 +137,29 @@ class AuditTailTest {
     assertEquals(5, JsonlFileSinkTest.generations(file).size(), "the file rotated while followed");
   }
 
+  @Test
+  void chainFieldsAndCheckpointsAreHiddenUnlessAsked() throws Exception {
+    Path file = dir.resolve("chained.jsonl");
+    RecordChain chain = new RecordChain("gw-1", new ChainHead("stream-1", 0, ChainHead.GENESIS));
+    Files.write(file, chain.link(AuditRecordJson.toLine(Records.of("a", "users", 200, Outcome.OK))),
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Files.write(file, Checkpoint.line(chain.head(), "2026-03-01T12:00:00.000Z", "0123456789abcdef", pair.getPrivate()),
+        StandardOpenOption.APPEND);
+
+    Output plain = new Output();
+    assertEquals(0, AuditTail.run(file, null, null, false, plain.stream));
+    assertEquals(1, plain.lines().size(), plain.text());
+    assertFalse(plain.text().contains("chain") || plain.text().contains("checkpoint"), plain.text());
+
+    Output shown = new Output();
+    assertEquals(0, AuditTail.run(file, null, null, false, true, shown.stream));
+    List<String> lines = shown.lines();
+    assertEquals(2, lines.size(), shown.text());
+    assertTrue(lines.get(0).endsWith(" chain=stream-1#1"), lines.get(0));
+    assertEquals("2026-03-01T12:00:00.000Z checkpoint chain=stream-1#1 key_id=0123456789abcdef", lines.get(1));
+  }
+
   private static void append(Path file, AuditRecord r) throws IOException {
     Files.write(file, AuditRecordJson.toLine(r), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }

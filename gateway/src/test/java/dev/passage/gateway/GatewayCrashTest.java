@@ -131,6 +131,12 @@ class GatewayCrashTest {
             delivery, answeredNotRecorded.size());
         assertEquals(Set.of(), missing, "every record in the spool at the kill reached the sink");
         assertTrue(replayed > 0, "the file sink had not acknowledged the last second of records: they were replayed");
+        // The replay re-links from the head stored with the cursor: the chain survives the kill intact.
+        AuditIntegrityTest.Verdict verdict = AuditIntegrityTest.verify(List.of(file));
+        System.out.println("gateway crash test: verify says " + verdict.output().strip());
+        assertEquals(0, verdict.exit(), verdict.output());
+        AuditIntegrityTest.Verdict python = AuditIntegrityTest.python(List.of(file));
+        assertEquals(0, python.exit(), python.output());
         return answeredNotRecorded;
       }
     }

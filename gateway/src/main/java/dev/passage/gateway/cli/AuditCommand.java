@@ -1,18 +1,22 @@
 package dev.passage.gateway.cli;
 
 import dev.passage.audit.AuditTail;
+import dev.passage.audit.AuditVerify;
+import dev.passage.audit.Ed25519Keys;
 import dev.passage.audit.kafka.KafkaTail;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code passage audit}: read audit trails. */
-@Command(name = "audit", mixinStandardHelpOptions = true, description = "Read audit records.",
-    subcommands = {AuditCommand.Tail.class})
+/** {@code passage audit}: read audit trails, verify them, make signing keys. */
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Read and verify audit records.",
+    subcommands = {AuditCommand.Tail.class, AuditCommand.Verify.class, AuditCommand.Keygen.class})
 final class AuditCommand implements Runnable {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -49,6 +53,9 @@ final class AuditCommand implements Runnable {
     @Option(names = {"-f", "--follow"}, description = "keep printing records as they are appended")
     boolean follow;
 
+    @Option(names = "--chain", description = "show each record's chain stream and seq, and signed checkpoints (hidden by default)")
+    boolean chain;
+
     @Override
     public Integer call() {
       if ((file == null) == (bootstrap == null)) {
@@ -66,7 +73,51 @@ final class AuditCommand implements Runnable {
         System.out.println("passage audit tail: --topic and --kafka-property need --kafka");
         return AuditTail.EXIT_USAGE;
       }
-      return AuditTail.run(file, route, status, follow, System.out);
+      return AuditTail.run(file, route, status, follow, chain, System.out);
+    }
+  }
+
+  @Command(name = "verify", mixinStandardHelpOptions = true,
+      description = "Check an audit trail's hash chain, checkpoints and anchor (docs/audit-record.md, Integrity)."
+          + " Exit 0: intact; 1: tampered (the first bad place is named); 2: unusable input.")
+  static final class Verify implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "FILE",
+        description = "the trail's files: the active file and its rotated generations (.N.gz), in any order")
+    List<Path> files;
+
+    @Option(names = "--public-key", paramLabel = "PEM",
+        description = "Ed25519 public key(s) (PEM; several blocks for rotated keys) that checkpoints must be signed with")
+    Path publicKey;
+
+    @Option(names = "--anchor", paramLabel = "FILE",
+        description = "the anchor file (audit.integrity.anchor.path): detects a tail cut after a checkpoint")
+    Path anchor;
+
+    @Override
+    public Integer call() {
+      return AuditVerify.run(files, publicKey, anchor, System.out);
+    }
+  }
+
+  @Command(name = "keygen", mixinStandardHelpOptions = true,
+      description = "Write a new Ed25519 key pair for signed checkpoints: PREFIX.key (PKCS#8 PEM, owner-only) and"
+          + " PREFIX.pub (PEM). Keep PREFIX.key away from the log files and PREFIX.pub with the verifiers.")
+  static final class Keygen implements Callable<Integer> {
+
+    @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "path prefix of the two files")
+    Path out;
+
+    @Override
+    public Integer call() {
+      try {
+        String id = Ed25519Keys.generate(out);
+        System.out.println("wrote " + out + ".key and " + out + ".pub (key_id " + id + ")");
+        return 0;
+      } catch (IOException e) {
+        System.out.println("passage audit keygen: " + e.getMessage());
+        return 2;
+      }
     }
   }
 }

@@ -28,20 +28,21 @@ import java.util.List;
  *                     crash could lose) or {@code async} (responses never wait; records accepted in
  *                     memory and not yet spooled are lost on a crash). Without a spool it is an error:
  *                     there would be nothing to wait for
+ * @param integrity    signed checkpoints of the records' hash chain ({@link IntegrityConfig}); needs a spool
  */
 public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
     String drainTimeout, RedactConfig redact, String admissionTimeout, String flushInterval, Long queueBytes,
-    SpoolConfig spool, String delivery) {
+    SpoolConfig spool, String delivery, IntegrityConfig integrity) {
 
   public static final AuditConfig DEFAULT = new AuditConfig(null, null, null, null, null, null, null, null, null,
-      null, null);
+      null, null, null);
   public static final String SYNC = "sync";
   public static final String ASYNC = "async";
 
   /** The config without global redaction lists (the built-in lists still apply) and without a spool. */
   public AuditConfig(Long budgetBytes, Integer queueRecords, String onQueueFull, List<SinkConfig> sinks,
       String drainTimeout) {
-    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null, null, null, null);
+    this(budgetBytes, queueRecords, onQueueFull, sinks, drainTimeout, null, null, null, null, null, null, null);
   }
 
   /**
@@ -50,6 +51,24 @@ public record AuditConfig(Long budgetBytes, Integer queueRecords, String onQueue
    */
   public boolean syncDelivery() {
     return spool != null && !ASYNC.equals(delivery);
+  }
+
+  /** {@code audit.integrity.checkpoint_failure_timeout} (60s when unset). */
+  public java.time.Duration checkpointFailureTimeout() {
+    return Durations.parse(integrity == null ? "60s" : integrity.checkpointFailureTimeout());
+  }
+
+  /**
+   * Tamper evidence: with a spool every record a sink stores is chained (docs/audit-record.md,
+   * "Integrity"), and signed checkpoints are written when {@code integrity.signing_key} is set;
+   * without a spool there is nowhere to keep a chain head, so records are plain (null). Reads the
+   * signing key; call on a validated config.
+   */
+  public dev.passage.audit.IntegritySettings integritySettings() throws java.io.IOException {
+    if (spool == null) {
+      return null;
+    }
+    return integrity == null ? dev.passage.audit.IntegritySettings.CHAIN_ONLY : integrity.settings();
   }
 
   public AuditConfig {

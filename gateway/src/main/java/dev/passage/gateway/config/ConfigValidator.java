@@ -202,6 +202,7 @@ final class ConfigValidator {
       error("audit.queue_bytes", "must be at least 65536 (one record with large headers), got " + a.queueBytes());
     }
     spool(a);
+    integrity(a);
     for (int i = 0; i < a.sinks().size(); i++) {
       String at = "audit.sinks[" + i + "]";
       SinkConfig s = a.sinks().get(i);
@@ -250,6 +251,34 @@ final class ConfigValidator {
       SpoolFullPolicy.fromWireName(s.onFull());
     } catch (IllegalArgumentException e) {
       error("audit.spool.on_full", "expected fail_closed or fail_open");
+    }
+  }
+
+  private void integrity(AuditConfig a) {
+    IntegrityConfig i = a.integrity();
+    if (i == null) {
+      return;
+    }
+    if (a.spool() == null) {
+      error("audit.integrity", "needs audit.spool: the hash chain's head is kept with the spool");
+    }
+    if (i.signingKey() == null || i.signingKey().isBlank()) {
+      error("audit.integrity.signing_key", "required: an Ed25519 private key in PKCS#8 PEM (passage audit keygen "
+          + "--out PREFIX, or openssl genpkey -algorithm ed25519)");
+    } else {
+      try {
+        dev.passage.audit.Ed25519Keys.readPrivate(java.nio.file.Path.of(i.signingKey()));
+      } catch (java.io.IOException | RuntimeException e) {
+        error("audit.integrity.signing_key", "cannot use " + i.signingKey() + ": " + e.getMessage());
+      }
+    }
+    if (i.checkpointEvery() < 1 || i.checkpointEvery() > 1_000_000_000L) {
+      error("audit.integrity.checkpoint_every", "must be between 1 and 1000000000, got " + i.checkpointEvery());
+    }
+    duration("audit.integrity.checkpoint_interval", i.checkpointInterval());
+    duration("audit.integrity.checkpoint_failure_timeout", i.checkpointFailureTimeout());
+    if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
+      error("audit.integrity.anchor.path", "required: a file for checkpoints, kept apart from the audit files");
     }
   }
 

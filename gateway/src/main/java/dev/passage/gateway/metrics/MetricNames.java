@@ -130,6 +130,14 @@ public final class MetricNames {
   public static final String AUDIT_SPOOL_ERRORS = "passage.audit.spool.errors";
   /** Counter {@code passage_audit_spool_refused_exchanges_total}: exchanges answered 503 because the spool refused (fail_closed). */
   public static final String AUDIT_SPOOL_REFUSED = "passage.audit.spool.refused.exchanges";
+  /** Gauge {@code passage_audit_chain_head_seq}, tag sink: seq of the last chained record that sink stored. */
+  public static final String AUDIT_CHAIN_HEAD_SEQ = "passage.audit.chain.head.seq";
+  /** Gauge {@code passage_audit_checkpoint_age_seconds}: since the sink that stored a checkpoint least recently stored one. */
+  public static final String AUDIT_CHECKPOINT_AGE = "passage.audit.checkpoint.age.seconds";
+  /** Counter {@code passage_audit_checkpoints_total}: signed checkpoints stored by their sinks. */
+  public static final String AUDIT_CHECKPOINTS = "passage.audit.checkpoints";
+  /** Counter {@code passage_audit_anchor_errors_total}: failed appends of checkpoints to the anchor (retried). */
+  public static final String AUDIT_ANCHOR_ERRORS = "passage.audit.anchor.errors";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */
   public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
   /** Gauge {@code passage_capture_budget_limit_bytes}. */

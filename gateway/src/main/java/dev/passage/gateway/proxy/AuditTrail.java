@@ -91,7 +91,8 @@ final class AuditTrail {
       // With a spool, each sink gets its own delivery thread reading it; the spool directory is opened
       // (and what an earlier run left is recovered) here, so a bad directory fails the start.
       AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
-          Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings());
+          Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings(),
+          config.integritySettings());
       return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
           Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
     } catch (java.io.UncheckedIOException e) {

@@ -192,6 +192,8 @@ public final class Gateway {
             () -> spool.problem() == null ? spool.bytes() + " of " + spool.maxBytes() + " bytes in " + spool.segments() + " segments"
                 : (trail.pipeline.refusesExchanges() ? "refusing new exchanges (503): " : "losing records (fail_open): ")
                     + spool.problem()));
+        dev.passage.gateway.metrics.AuditIntegrityMeters.readiness(trail.pipeline,
+            config.audit().checkpointFailureTimeout()).ifPresent(checks::add);
       }
     }
     return checks;
@@ -274,6 +276,7 @@ public final class Gateway {
     metrics.counter(MetricNames.AUDIT_SPOOL_ERRORS, "failed audit spool disk operations", spool, s -> s.diskErrors());
     metrics.counter(MetricNames.AUDIT_SPOOL_REFUSED, "exchanges refused because the audit spool refused records (fail_closed)",
         trail, t -> t.spoolRefusals());
+    dev.passage.gateway.metrics.AuditIntegrityMeters.register(metrics, trail.pipeline);
   }
 
   private void ended(Exchange exchange) {

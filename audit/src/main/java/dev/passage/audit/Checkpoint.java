@@ -1,0 +1,90 @@
+package dev.passage.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.Arrays;
+import java.util.Base64;
+
+/**
+ * A signed statement that record {@code seq} of {@code stream} has hash {@code hash}, written as
+ * {@code {"type":"checkpoint","stream":S,"seq":N,"hash":H,"time":T,"key_id":K,"sig":B}}. Checkpoints are
+ * not links of the chain: they attest its head. The signature (Ed25519, base64) is over the line
+ * without its newline and without its last member {@code ,"sig":"…"}, followed by {@code }} — the
+ * same rule as a record's hash.
+ *
+ * @param signed the signed bytes (see above)
+ */
+public record Checkpoint(String stream, long seq, String hash, String time, String keyId, String sig, byte[] signed) {
+
+  private static final byte[] SIG_MEMBER = ",\"sig\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  /** The checkpoint line (ending with {@code '\n'}) for {@code head}, signed with {@code key}. */
+  static byte[] line(ChainHead head, String time, String keyId, PrivateKey key) {
+    byte[] unsigned = ("{\"type\":\"checkpoint\",\"stream\":\"" + head.stream() + "\",\"seq\":" + head.seq()
+        + ",\"hash\":\"" + head.hash() + "\",\"time\":\"" + time + "\",\"key_id\":\"" + keyId + "\"}")
+        .getBytes(StandardCharsets.US_ASCII);
+    String sig;
+    try {
+      Signature s = Signature.getInstance("Ed25519");
+      s.initSign(key);
+      s.update(unsigned);
+      sig = Base64.getEncoder().encodeToString(s.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a checkpoint with key " + keyId, e);
+    }
+    String line = new String(unsigned, 0, unsigned.length - 1, StandardCharsets.US_ASCII) + ",\"sig\":\"" + sig + "\"}\n";
+    return line.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Parses a checkpoint line (without its newline); throws IllegalArgumentException saying what is wrong. */
+  static Checkpoint parse(byte[] line) {
+    JsonNode n;
+    try {
+      n = TrailLine.json(line);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not JSON");
+    }
+    int cut = lastIndexOf(line, SIG_MEMBER);
+    if (n == null || !n.isObject() || cut < 0 || line[line.length - 1] != '}') {
+      throw new IllegalArgumentException("not a checkpoint object ending with its sig");
+    }
+    byte[] signed = Arrays.copyOf(line, cut + 1);
+    signed[cut] = '}';
+    for (String f : new String[] {"stream", "hash", "time", "key_id", "sig"}) {
+      if (!n.path(f).isTextual()) {
+        throw new IllegalArgumentException("'" + f + "' must be a string");
+      }
+    }
+    if (!n.path("seq").isIntegralNumber() || n.get("seq").asLong() < 1) {
+      throw new IllegalArgumentException("'seq' must be an integer >= 1");
+    }
+    return new Checkpoint(n.get("stream").textValue(), n.get("seq").asLong(), n.get("hash").textValue(),
+        n.get("time").textValue(), n.get("key_id").textValue(), n.get("sig").textValue(), signed);
+  }
+
+  /** Whether {@link #sig} is a valid Ed25519 signature of {@link #signed} by {@code key}. */
+  boolean signedBy(PublicKey key) {
+    try {
+      Signature s = Signature.getInstance("Ed25519");
+      s.initVerify(key);
+      s.update(signed);
+      return s.verify(Base64.getDecoder().decode(sig));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false; // not base64, or not a signature of the right shape: it does not verify
+    }
+  }
+
+  private static int lastIndexOf(byte[] b, byte[] what) {
+    for (int i = b.length - what.length; i >= 0; i--) {
+      if (Arrays.equals(b, i, i + what.length, what, 0, what.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

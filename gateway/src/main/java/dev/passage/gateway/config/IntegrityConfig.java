@@ -1,0 +1,49 @@
+package dev.passage.gateway.config;
+
+import dev.passage.audit.Ed25519Keys;
+import dev.passage.audit.IntegritySettings;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Signed checkpoints of the audit hash chain ({@code audit.integrity}; docs/audit-record.md,
+ * "Integrity"). The chain itself is always on with a spool; this section adds signatures. On when
+ * {@code signing_key} is set.
+ *
+ * @param signingKey         Ed25519 private key, PKCS#8 PEM (what {@code openssl genpkey -algorithm ed25519}
+ *                           or {@code passage audit keygen} writes). Keep it readable by the gateway only,
+ *                           and not where the audit files are
+ * @param checkpointEvery    a checkpoint after at most this many records of a sink (default 10000)
+ * @param checkpointInterval and at least this often while records arrive (default 60s); a graceful stop
+ *                           writes a final one
+ * @param anchor             where checkpoints are also appended, apart from the logs, so that a tail cut
+ *                           after the last checkpoint in the logs is still detected (optional)
+ * @param checkpointFailureTimeout {@code /health/ready} is 503 ({@code audit_checkpoints}) once checkpoints
+ *                           could not be stored, in a sink or the anchor, for longer than this (default 60s)
+ */
+public record IntegrityConfig(String signingKey, Long checkpointEvery, String checkpointInterval, AnchorConfig anchor,
+    String checkpointFailureTimeout) {
+
+  public IntegrityConfig {
+    checkpointEvery = checkpointEvery == null ? IntegritySettings.DEFAULT_CHECKPOINT_EVERY : checkpointEvery;
+    checkpointInterval = checkpointInterval == null ? "60s" : checkpointInterval;
+    checkpointFailureTimeout = checkpointFailureTimeout == null ? "60s" : checkpointFailureTimeout;
+  }
+
+  /** The settings, reading the key; call on a validated config. */
+  public IntegritySettings settings() throws IOException {
+    if (signingKey == null) {
+      return IntegritySettings.CHAIN_ONLY;
+    }
+    return new IntegritySettings(Ed25519Keys.readPrivate(Path.of(signingKey)).key(), checkpointEvery,
+        Durations.parse(checkpointInterval), anchor == null ? null : Path.of(anchor.path()));
+  }
+
+  /**
+   * The anchor destination.
+   *
+   * @param path a file checkpoints are appended to (created with its directories); put it on another disk,
+   *             host or under another owner than the audit files
+   */
+  public record AnchorConfig(String path) {}
+}
