@@ -3,7 +3,6 @@ package dev.passage.gateway.admin;
 import dev.passage.gateway.metrics.MetricNames;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -32,10 +31,7 @@ final class JvmAndProcessMetrics implements MeterBinder, AutoCloseable {
     gc.bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
-    // ProcessorMetrics' system.cpu.count and process.cpu.time (in ns) break Prometheus naming rules
-    // (promtool check metrics); the CPU time is exposed under its standard name instead.
-    registry.config().meterFilter(MeterFilter.deny(id ->
-        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
+    // ProcessorMetrics' system.cpu.count and process.cpu.time are denied by GatewayMetrics' filter.
     new ProcessorMetrics().bindTo(registry);
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean) {

@@ -3,6 +3,7 @@ package dev.passage.gateway.metrics;
 import dev.passage.capture.SkipReason;
 import dev.passage.gateway.edge.RefusalReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -36,6 +37,11 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Counter connectionsRefused;
 
   public GatewayMetrics() {
+    // Filters must come before the first meter (Micrometer warns otherwise). ProcessorMetrics' (bound
+    // by the admin listener) system.cpu.count and process.cpu.time in ns break Prometheus naming
+    // rules (promtool check metrics); the CPU time is exposed under its standard name instead.
+    registry.config().meterFilter(MeterFilter.deny(id ->
+        id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
     gauge(MetricNames.ACTIVE_CONNECTIONS, activeConnections, "open client connections on the proxy listener");
     gauge(MetricNames.ACTIVE_WEBSOCKETS, activeWebSockets, "open WebSocket tunnels");
     gauge(MetricNames.ACTIVE_SSE_STREAMS, activeSseStreams, "server-sent event responses being streamed");
