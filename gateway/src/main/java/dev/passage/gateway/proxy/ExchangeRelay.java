@@ -46,6 +46,8 @@ final class ExchangeRelay implements UpstreamGroup.Acquired {
   private boolean keepUpstream;
   private boolean closeClient;
   private boolean abandoned;
+  /** host_header: target; the Host is written once the connection's target is known. */
+  private boolean headersHostLater;
 
   ExchangeRelay(Exchange exchange, ProxyRoute route, boolean relayExpectContinue) {
     this.exchange = exchange;
@@ -104,9 +106,6 @@ final class ExchangeRelay implements UpstreamGroup.Acquired {
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), route.upstreamUri(request.uri()), headers);
   }
-
-  /** host_header: target is only known once a target was chosen. */
-  private boolean headersHostLater;
 
   @Override
   public void connected(UpstreamConnection connection, boolean reused) {

@@ -3,6 +3,7 @@ package dev.passage.gateway.proxy;
 import dev.passage.gateway.edge.Admission;
 import dev.passage.gateway.edge.RefusalReason;
 import dev.passage.gateway.routing.RouteTable;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -169,7 +170,7 @@ final class GatewayHandler {
       exchange.end(Exchange.Outcome.OK, 200, null);
       exchange.responseStarted = true;
       exchange.afterRecorded(() -> client.writeLast(answer, client.closeAfterResponse(),
-          io.netty.channel.ChannelFutureListener.CLOSE_ON_FAILURE));
+          ChannelFutureListener.CLOSE_ON_FAILURE));
     });
     return exchange;
   }
