@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code passage-audit-compress} thread of one file sink: compresses rotated files into
  * generations, oldest first, so that the writer thread never waits for gzip (about 2 s per 100 MiB).
+ * The thread runs at the lowest CPU priority ({@link BackgroundPriority}).
  * A failure is logged, counted and retried with backoff (100 ms doubling to 5 s); the rotated file
  * stays in place meanwhile, its lines intact. A daemon: a JVM exit mid-compression leaves files that
  * the next start completes ({@link RotatedFiles#complete}).
@@ -86,6 +87,12 @@ final class RotationCompressor {
   }
 
   private void run() {
+    // gzip is work that may wait: at nice 19 it takes the CPU time the event loop and the audit
+    // writer leave, instead of a tenth of the core under full load (docs/benchmarks.md). Rotated
+    // files that wait are bounded by maxPendingRotations, past which rotation is deferred.
+    if (!BackgroundPriority.lowerCurrentThread()) {
+      LOG.info("audit compression of {} runs at normal CPU priority (cannot renice its thread)", describe);
+    }
     long backoffMs = FIRST_BACKOFF_MS;
     try {
       while (true) {

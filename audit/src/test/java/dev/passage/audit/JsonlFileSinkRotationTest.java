@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Assumptions;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -68,6 +69,35 @@ class JsonlFileSinkRotationTest {
         + " ms (with the next flush " + flushNanos / 1_000_000 + " ms), compressing the file " + compressNanos / 1_000_000 + " ms");
     assertEquals(1, generations(file).size());
     assertEquals(lines.size() + 1, allLines(file).size());
+  }
+
+  @Test
+  void compressionRunsAtTheLeastCpuPriority() throws Exception {
+    Assumptions.assumeTrue(Files.isSymbolicLink(Path.of("/proc/thread-self")), "needs Linux /proc");
+    int callerNice = BackgroundPriority.currentNice();
+    Path file = dir.resolve("audit.jsonl");
+    JsonlFileSink sink = new JsonlFileSink(file, 1L << 20);
+    try {
+      // The kernel keeps 15 characters of a thread's name; the sink's compressor is its only such thread.
+      await(() -> compressorNice() == BackgroundPriority.NICE, "the compressor thread at nice 19");
+      assertEquals(callerNice, BackgroundPriority.currentNice(), "the caller's own priority is untouched");
+    } finally {
+      sink.close();
+    }
+  }
+
+  /** The nice value of this JVM's passage-audit-compress thread, or MIN_VALUE while there is none. */
+  private static int compressorNice() {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        if (Files.readString(task.resolve("comm")).strip().equals("passage-audit-c")) {
+          return BackgroundPriority.niceOf(task.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      return Integer.MIN_VALUE;
+    }
+    return Integer.MIN_VALUE;
   }
 
   @Test
