@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An independent verifier of a Passage audit trail, written from docs/audit-record.md ("Integrity")
 alone, to show the format can be re-implemented. Usage:
-  verify_chain.py FILE... [--public-key PEM] [--anchor FILE]
+  verify_chain.py FILE... [--public-key PEM]... [--anchor FILE]
+The anchor is checkpoint lines (the anchor file) or a saved /audit/head answer (JSON).
 Prints "intact <records>" (exit 0), "TAMPERED <what> <file>:<line> seq=<n>" (exit 1) or "unusable ..." (2)."""
 import base64, gzip, hashlib, json, re, sys
 
@@ -98,15 +99,25 @@ def verify(files, keys, anchor):
             return found("truncated", f, sum(1 for x in items if x[0] == f) + 1, max(seen[s]) + 1)
     return "intact %d" % sum(len(h) for h in seen.values()) if seen else None
 
+def anchor_lines(path):
+    """An anchor file's lines, or the checkpoints of a saved /audit/head answer rebuilt as the lines
+    that were signed (members in the writer's order, no spaces); its findings are at line 1."""
+    text = open(path, "rb").read()
+    if not text.lstrip().startswith(b"{") or text.startswith(b'{"type":"checkpoint",'):
+        return list(lines([path]))
+    order = ("type", "stream", "seq", "hash", "time", "key_id", "sig")
+    cps = [s["checkpoint"] for s in json.loads(text)["streams"] if s.get("checkpoint")]
+    return [(path, 1, json.dumps({k: c[k] for k in order}, separators=(",", ":")).encode()) for c in cps]
+
 def main(argv):
     files, keys, anchor = [], None, {}
     args = iter(argv)
     for a in args:
-        if a == "--public-key": keys = load_keys(next(args))
+        if a == "--public-key": keys = {**(keys or {}), **load_keys(next(args))}
         elif a == "--anchor": anchor_file = next(args)
         else: files.append(a)
     if "anchor_file" in locals():
-        for f, n, line in lines([anchor_file]):
+        for f, n, line in anchor_lines(anchor_file):
             kind, c = parse(line)
             bad = signature_problem(c, keys)
             if bad: print("TAMPERED %s %s:%d seq=%d" % (bad, f, n, c["seq"])); return 1

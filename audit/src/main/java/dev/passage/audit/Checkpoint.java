@@ -9,6 +9,7 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.regex.Pattern;
 
 /**
  * A signed statement that record {@code seq} of {@code stream} has hash {@code hash}, written as
@@ -22,6 +23,11 @@ import java.util.Base64;
 public record Checkpoint(String stream, long seq, String hash, String time, String keyId, String sig, byte[] signed) {
 
   private static final byte[] SIG_MEMBER = ",\"sig\":\"".getBytes(StandardCharsets.US_ASCII);
+  /** The values a checkpoint's members can hold, so that one rebuilt from its members is the line that was signed. */
+  private static final Pattern STREAM = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern HEX = Pattern.compile("[0-9a-f]{1,64}");
+  private static final Pattern TIME = Pattern.compile("[0-9TZ:.+-]{1,40}");
+  private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/=]{1,200}");
 
   /** The checkpoint line (ending with {@code '\n'}) for {@code head}, signed with {@code key}. */
   static byte[] line(ChainHead head, String time, String keyId, PrivateKey key) {
@@ -65,6 +71,36 @@ public record Checkpoint(String stream, long seq, String hash, String time, Stri
     }
     return new Checkpoint(n.get("stream").textValue(), n.get("seq").asLong(), n.get("hash").textValue(),
         n.get("time").textValue(), n.get("key_id").textValue(), n.get("sig").textValue(), signed);
+  }
+
+  /**
+   * A checkpoint given as a JSON object (as {@code /audit/head} serves it, perhaps re-formatted when
+   * saved): its line is rebuilt from the members in the writer's order and form, the bytes that were
+   * signed. Throws IllegalArgumentException when a member is missing or holds what no checkpoint holds.
+   */
+  static Checkpoint fromJson(JsonNode n) {
+    if (n == null || !n.isObject() || !"checkpoint".equals(n.path("type").textValue())) {
+      throw new IllegalArgumentException("not an object with \"type\":\"checkpoint\"");
+    }
+    String stream = member(n, "stream", STREAM);
+    String hash = member(n, "hash", HEX);
+    String time = member(n, "time", TIME);
+    String keyId = member(n, "key_id", HEX);
+    String sig = member(n, "sig", BASE64);
+    if (!n.path("seq").isIntegralNumber() || n.get("seq").asLong() < 1) {
+      throw new IllegalArgumentException("'seq' must be an integer >= 1");
+    }
+    String line = "{\"type\":\"checkpoint\",\"stream\":\"" + stream + "\",\"seq\":" + n.get("seq").asLong() + ",\"hash\":\""
+        + hash + "\",\"time\":\"" + time + "\",\"key_id\":\"" + keyId + "\",\"sig\":\"" + sig + "\"}";
+    return parse(line.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private static String member(JsonNode n, String name, Pattern allowed) {
+    String v = n.path(name).textValue();
+    if (v == null || !allowed.matcher(v).matches()) {
+      throw new IllegalArgumentException("'" + name + "' must be a string of " + allowed.pattern());
+    }
+    return v;
   }
 
   /** Whether {@link #sig} is a valid Ed25519 signature of {@link #signed} by {@code key}. */
