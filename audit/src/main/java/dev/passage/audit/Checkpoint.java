@@ -2,7 +2,11 @@ package dev.passage.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -28,6 +32,8 @@ public record Checkpoint(String stream, long seq, String hash, String time, Stri
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{1,64}");
   private static final Pattern TIME = Pattern.compile("[0-9TZ:.+-]{1,40}");
   private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/=]{1,200}");
+  /** How far from its end {@link #lastInFile} looks: hundreds of checkpoint lines. */
+  private static final int TAIL_BYTES = 64 * 1024;
 
   /** The checkpoint line (ending with {@code '\n'}) for {@code head}, signed with {@code key}. */
   static byte[] line(ChainHead head, String time, String keyId, PrivateKey key) {
@@ -101,6 +107,42 @@ public record Checkpoint(String stream, long seq, String hash, String time, Stri
       throw new IllegalArgumentException("'" + name + "' must be a string of " + allowed.pattern());
     }
     return v;
+  }
+
+  /**
+   * The last whole checkpoint line of an anchor file (a trailing fragment a crash left is skipped), or
+   * null when the file does not exist or its tail holds none. Reads only the file's last 64 KiB.
+   */
+  public static Checkpoint lastInFile(Path file) throws IOException {
+    if (!java.nio.file.Files.exists(file)) {
+      return null;
+    }
+    byte[] tail;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long from = Math.max(0, ch.size() - TAIL_BYTES);
+      ByteBuffer b = ByteBuffer.allocate((int) (ch.size() - from));
+      while (b.hasRemaining() && ch.read(b, from + b.position()) >= 0) {
+        // read to the end
+      }
+      tail = Arrays.copyOf(b.array(), b.position());
+    }
+    int end = tail.length;
+    while (end > 0 && tail[end - 1] != '\n') {
+      end--; // a fragment without its newline: a write a crash cut
+    }
+    while (end > 0) {
+      int start = end - 1;
+      while (start > 0 && tail[start - 1] != '\n') {
+        start--;
+      }
+      byte[] line = Arrays.copyOfRange(tail, start, end - 1);
+      try {
+        return parse(line);
+      } catch (IllegalArgumentException notACheckpoint) {
+        end = start; // look further back
+      }
+    }
+    return null;
   }
 
   /** Whether {@link #sig} is a valid Ed25519 signature of {@link #signed} by {@code key}. */
