@@ -40,9 +40,12 @@ class AuditIntegrityTest {
 
   /** A gateway with a spool and a file sink rotating every ~8 KiB. */
   static RunningGateway gateway(Path dir, TestUpstream up, String extraAudit) throws Exception {
-    return RunningGateway.start("""
-        listen: 127.0.0.1:0
-        admin: { listen: 127.0.0.1:0 }
+    return gateway(dir, up, "{ listen: 127.0.0.1:0 }", extraAudit);
+  }
+
+  /** As above, with {@code admin} as the admin section's value (a flow mapping). */
+  static RunningGateway gateway(Path dir, TestUpstream up, String admin, String extraAudit) throws Exception {
+    return RunningGateway.start("listen: 127.0.0.1:0\nadmin: " + admin + "\n" + """
         routes:
           - name: r
             match: { path_prefix: / }
