@@ -24,6 +24,9 @@ final class AnchorReader {
   /** A checkpoint and where it was read: file and line, or URL and its place in the document. */
   record Entry(String file, long line, String where, Checkpoint checkpoint) {}
 
+  /** What an anchor holds: its checkpoints, and the lines of checkpoints cut by a crash (skipped). */
+  record Anchor(List<Entry> entries, int cutLines) {}
+
   /** Larger than any /audit/head answer (one checkpoint of about 300 bytes per sink). */
   static final int MAX_HEAD_BYTES = 16 * 1024 * 1024;
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(30);
@@ -31,9 +34,9 @@ final class AnchorReader {
   private AnchorReader() {}
 
   /** The anchor's checkpoints; IOException saying why the anchor cannot be used (unusable input). */
-  static List<Entry> read(String anchor, String token) throws IOException {
+  static Anchor read(String anchor, String token) throws IOException {
     if (anchor.startsWith("http://") || anchor.startsWith("https://")) {
-      return head(anchor, fetch(anchor, token));
+      return new Anchor(head(anchor, fetch(anchor, token)), 0);
     }
     if (token != null) {
       throw new IOException("--anchor-token applies to an http(s) --anchor only");
@@ -49,17 +52,26 @@ final class AnchorReader {
         if (Files.size(file) > MAX_HEAD_BYTES) {
           throw new IOException("anchor " + anchor + " is not checkpoint lines and is larger than an /audit/head answer");
         }
-        return head(anchor, Files.readAllBytes(file));
+        return new Anchor(head(anchor, Files.readAllBytes(file)), 0);
       }
     }
     return lines(file);
   }
 
-  /** An anchor file: one checkpoint per line. */
-  private static List<Entry> lines(Path file) throws IOException {
+  /**
+   * An anchor file: one checkpoint per line. A line that begins as a checkpoint and is not JSON is one
+   * an append cut short (a crash; the gateway ends such a fragment before appending again): skipped
+   * and counted. Any other line makes the anchor unusable.
+   */
+  private static Anchor lines(Path file) throws IOException {
     List<Entry> out = new ArrayList<>();
+    int cut = 0;
     try (TrailReader r = new TrailReader(List.of(file))) {
       for (TrailLine l = r.next(); l != null; l = r.next()) {
+        if (l.kind() == TrailLine.Kind.BAD && l.problem().startsWith(TrailLine.CUT_CHECKPOINT)) {
+          cut++;
+          continue;
+        }
         if (l.kind() != TrailLine.Kind.CHECKPOINT) {
           throw new IOException("anchor " + file + " line " + l.line() + " is not a checkpoint");
         }
@@ -67,7 +79,7 @@ final class AnchorReader {
         out.add(new Entry(l.file(), l.line(), "anchor checkpoint", l.checkpoint()));
       }
     }
-    return out;
+    return new Anchor(out, cut);
   }
 
   /**

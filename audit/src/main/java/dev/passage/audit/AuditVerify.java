@@ -56,6 +56,7 @@ public final class AuditVerify {
     }
     Map<String, PublicKey> keys = null;
     Map<String, NavigableMap<Long, Checkpoint>> anchored = new HashMap<>();
+    int cutAnchorLines = 0;
     try {
       if (!publicKeys.isEmpty()) {
         keys = new LinkedHashMap<>();
@@ -66,7 +67,9 @@ public final class AuditVerify {
         }
       }
       if (anchor != null) {
-        TrailFinding bad = checkAnchor(AnchorReader.read(anchor, anchorToken), keys, anchored);
+        AnchorReader.Anchor read = AnchorReader.read(anchor, anchorToken);
+        cutAnchorLines = read.cutLines();
+        TrailFinding bad = checkAnchor(read.entries(), keys, anchored);
         if (bad != null) {
           out.println(AuditTail.printable(bad.describe()));
           return EXIT_TAMPERED;
@@ -115,6 +118,10 @@ public final class AuditVerify {
     if (unterminated > 0) {
       out.println("note: the last file ends with " + unterminated + " bytes without a newline (a write in progress); "
           + "not verified");
+    }
+    if (cutAnchorLines > 0) {
+      out.println("note: the anchor holds " + cutAnchorLines + " checkpoint line(s) cut short (an append a crash "
+          + "interrupted); skipped");
     }
     for (String s : verifier.anchorStreamsNotSeen()) {
       out.println(AuditTail.printable("note: the anchor has stream " + s + ", which has no records in these files "

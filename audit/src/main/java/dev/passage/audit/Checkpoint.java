@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  */
 public record Checkpoint(String stream, long seq, String hash, String time, String keyId, String sig, byte[] signed) {
 
+  static final String NOT_JSON = "not JSON";
   private static final byte[] SIG_MEMBER = ",\"sig\":\"".getBytes(StandardCharsets.US_ASCII);
   /** The values a checkpoint's members can hold, so that one rebuilt from its members is the line that was signed. */
   private static final Pattern STREAM = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
@@ -59,7 +60,7 @@ public record Checkpoint(String stream, long seq, String hash, String time, Stri
     try {
       n = TrailLine.json(line);
     } catch (IOException e) {
-      throw new IllegalArgumentException("not JSON");
+      throw new IllegalArgumentException(NOT_JSON);
     }
     int cut = lastIndexOf(line, SIG_MEMBER);
     if (n == null || !n.isObject() || cut < 0 || line[line.length - 1] != '}') {
