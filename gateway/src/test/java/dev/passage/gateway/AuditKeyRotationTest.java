@@ -96,6 +96,19 @@ class AuditKeyRotationTest {
     Verdict py = python(original.writeTo(dir.resolve("original-py")), both.toArray(String[]::new));
     assertEquals(0, py.exit(), py.output());
 
+    // An append a crash cut short, ended by the next start before it appended again: both verifiers skip it.
+    Path tornAnchor = dir.resolve("torn-anchor.jsonl");
+    List<String> anchored = Files.readAllLines(anchor);
+    Files.writeString(tornAnchor, String.join("\n", anchored.subList(0, 4)) + "\n" + anchored.get(4).substring(0, 60)
+        + "\n" + anchored.get(4) + "\n");
+    List<String> torn = List.of("--public-key", pubA.toString(), "--public-key", pubB.toString(), "--anchor",
+        tornAnchor.toString());
+    Verdict tornJava = verify(original.writeTo(dir.resolve("torn")), torn.toArray(String[]::new));
+    assertEquals(0, tornJava.exit(), tornJava.output());
+    assertTrue(tornJava.output().contains("note: the anchor holds 1 checkpoint line(s) cut short"), tornJava.output());
+    Verdict tornPy = python(original.writeTo(dir.resolve("torn-py")), torn.toArray(String[]::new));
+    assertEquals(0, tornPy.exit(), tornPy.output());
+
     List<String> names = original.names();
     int[] firstOfA = places.get(0);
     expectVerdict(dir, original.copy(), "only-b", List.of("--public-key", pubB.toString()), "unknown key",
