@@ -48,6 +48,8 @@ public final class AuditPipeline {
   private AnchorFile anchor;
   /** Whether sinks' records are chained ({@link IntegritySettings} given). */
   private final boolean chained;
+  /** The signing key's id, then earlier keys' ids; empty without a signing key. */
+  private final List<String> keyIds;
 
   /** Without a byte bound on the queue (records only). */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, QueueFullPolicy policy, Duration flushInterval) {
@@ -93,6 +95,7 @@ public final class AuditPipeline {
       throw new IllegalArgumentException("audit integrity needs a spool: the chain head is kept with it");
     }
     this.chained = integrity != null;
+    this.keyIds = integrity == null ? List.of() : integrity.keyIds();
     if (sinks.isEmpty() || sinks.stream().anyMatch(Objects::isNull)) {
       throw new IllegalArgumentException("audit pipeline needs at least one sink and no null sinks, got " + sinks);
     }
@@ -376,6 +379,34 @@ public final class AuditPipeline {
       }
     }
     return 0;
+  }
+
+  /**
+   * Each chained sink's stream, the seq of the last record it stored, and the last checkpoint it
+   * stored in this run (null before the first): what {@code /audit/head} serves. Empty without integrity.
+   */
+  public List<StreamHead> heads() {
+    if (!chained) {
+      return List.of();
+    }
+    List<StreamHead> heads = new ArrayList<>();
+    for (SinkDelivery d : deliveries) {
+      ChainHead h = d.acknowledgedHead();
+      CheckpointWriter c = d.checkpoints();
+      heads.add(new StreamHead(d.describe(), h == null ? null : h.stream(), h == null ? 0 : h.seq(),
+          c == null ? null : c.latestStored()));
+    }
+    return heads;
+  }
+
+  /** The id of the key checkpoints are signed with, then those of earlier keys (audit.integrity.public_keys). */
+  public List<String> keyIds() {
+    return keyIds;
+  }
+
+  /** The id of this gateway instance (kept in the spool), or null without a spool. */
+  public String instance() {
+    return spool == null ? null : spool.instance();
   }
 
   /** Whether checkpoints are signed and written (a signing key is configured). */

@@ -6,17 +6,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * {@code passage audit verify FILE... [--public-key PEM] [--anchor FILE]}: checks the hash chain of
- * a trail (records' hashes, links and seq numbers across rotated and gzipped generations, given in
- * any order), its checkpoints' signatures, and with an anchor that no tail was cut after a
- * checkpoint. Prints one line: {@code intact: …}, {@code TAMPERED <what> <file>:<line> stream=… seq=…:
- * …} for the first bad place, or {@code unusable: …}.
+ * {@code passage audit verify FILE... [--public-key PEM]... [--anchor FILE|URL [--anchor-token T]]}:
+ * checks the hash chain of a trail (records' hashes, links and seq numbers across rotated and
+ * gzipped generations, given in any order), its checkpoints' signatures (with every key the trail
+ * was signed with across rotations), and with an anchor (a file, a saved {@code /audit/head} answer
+ * or that endpoint itself) that no tail was cut after a checkpoint. Prints one line: {@code intact:
+ * …}, {@code TAMPERED <what> <file>:<line> stream=… seq=…: …} for the first bad place, or {@code
+ * unusable: …}.
  */
 public final class AuditVerify {
 
@@ -28,7 +31,19 @@ public final class AuditVerify {
 
   private AuditVerify() {}
 
+  /** One key file (or none), a file anchor (or none). */
   public static int run(List<Path> files, Path publicKey, Path anchorFile, PrintStream out) {
+    return run(files, publicKey == null ? List.of() : List.of(publicKey),
+        anchorFile == null ? null : anchorFile.toString(), null, out);
+  }
+
+  /**
+   * @param publicKeys  PEM files, each with one or more public keys; empty: signatures are not checked
+   * @param anchor      an anchor file, a saved {@code /audit/head} answer, an http(s) URL of {@code
+   *                    /audit/head}, or null
+   * @param anchorToken the admin token sent as a bearer token to an http(s) anchor, or null
+   */
+  public static int run(List<Path> files, List<Path> publicKeys, String anchor, String anchorToken, PrintStream out) {
     if (files.isEmpty()) {
       out.println("unusable: no files given");
       return EXIT_UNUSABLE;
@@ -40,26 +55,34 @@ public final class AuditVerify {
       }
     }
     Map<String, PublicKey> keys = null;
-    Map<String, NavigableMap<Long, Checkpoint>> anchor = new HashMap<>();
+    Map<String, NavigableMap<Long, Checkpoint>> anchored = new HashMap<>();
+    int cutAnchorLines = 0;
     try {
-      if (publicKey != null) {
-        keys = new HashMap<>();
-        for (PublicKey k : Ed25519Keys.readPublic(publicKey)) {
-          keys.put(Ed25519Keys.keyId(k), k);
+      if (!publicKeys.isEmpty()) {
+        keys = new LinkedHashMap<>();
+        for (Path file : publicKeys) {
+          for (PublicKey k : Ed25519Keys.readPublic(file)) {
+            keys.put(Ed25519Keys.keyId(k), k);
+          }
         }
       }
-      if (anchorFile != null) {
-        TrailFinding bad = readAnchor(anchorFile, keys, anchor);
+      if (anchor != null) {
+        AnchorReader.Anchor read = AnchorReader.read(anchor, anchorToken);
+        cutAnchorLines = read.cutLines();
+        TrailFinding bad = checkAnchor(read.entries(), keys, anchored);
         if (bad != null) {
           out.println(AuditTail.printable(bad.describe()));
           return EXIT_TAMPERED;
         }
+      } else if (anchorToken != null) {
+        out.println("unusable: --anchor-token needs an http(s) --anchor");
+        return EXIT_UNUSABLE;
       }
     } catch (IOException e) {
       out.println(AuditTail.printable("unusable: " + e.getMessage()));
       return EXIT_UNUSABLE;
     }
-    ChainVerifier verifier = new ChainVerifier(keys, anchor);
+    ChainVerifier verifier = new ChainVerifier(keys, anchored);
     TrailFinding finding;
     long started = System.nanoTime();
     long bytes;
@@ -91,10 +114,14 @@ public final class AuditVerify {
         + " stream(s) " + verifier.streams().keySet().stream().sorted().toList() + ", " + verifier.duplicates
         + " replayed duplicates, " + verifier.tornWrites + " torn writes, " + verifier.checkpoints + " checkpoints"
         + (keys == null ? " (signatures NOT checked: no --public-key)" : " (signatures verified)")
-        + (anchorFile == null ? "" : ", anchor matched") + "; " + bytes / 1024 / 1024 + " MiB in " + millis + " ms"));
+        + (anchor == null ? "" : ", anchor matched") + "; " + bytes / 1024 / 1024 + " MiB in " + millis + " ms"));
     if (unterminated > 0) {
       out.println("note: the last file ends with " + unterminated + " bytes without a newline (a write in progress); "
           + "not verified");
+    }
+    if (cutAnchorLines > 0) {
+      out.println("note: the anchor holds " + cutAnchorLines + " checkpoint line(s) cut short (an append a crash "
+          + "interrupted); skipped");
     }
     for (String s : verifier.anchorStreamsNotSeen()) {
       out.println(AuditTail.printable("note: the anchor has stream " + s + ", which has no records in these files "
@@ -103,29 +130,20 @@ public final class AuditVerify {
     return EXIT_INTACT;
   }
 
-  /** Loads the anchor's checkpoints (verifying signatures when keys are given); a finding when one is bad. */
-  private static TrailFinding readAnchor(Path file, Map<String, PublicKey> keys,
-      Map<String, NavigableMap<Long, Checkpoint>> into) throws IOException {
-    int n = 0;
-    try (TrailReader r = new TrailReader(List.of(file))) {
-      for (TrailLine l = r.next(); l != null; l = r.next()) {
-        if (l.kind() != TrailLine.Kind.CHECKPOINT) {
-          throw new IOException("anchor " + file + " line " + l.line() + " is not a checkpoint");
-        }
-        if (++n > MAX_ANCHOR_CHECKPOINTS) {
-          throw new IOException("anchor " + file + " holds more than " + MAX_ANCHOR_CHECKPOINTS + " checkpoints");
-        }
-        Checkpoint c = l.checkpoint();
-        if (keys != null && !keys.containsKey(c.keyId())) {
-          return new TrailFinding(Tampering.UNKNOWN_KEY, l.file(), l.line(), c.stream(), c.seq(),
-              "anchor checkpoint signed by key " + c.keyId() + ", which is not among the public keys given");
-        }
-        if (keys != null && !c.signedBy(keys.get(c.keyId()))) {
-          return new TrailFinding(Tampering.BAD_SIGNATURE, l.file(), l.line(), c.stream(), c.seq(),
-              "the anchor checkpoint's signature does not verify with key " + c.keyId());
-        }
-        into.computeIfAbsent(c.stream(), k -> new TreeMap<>()).put(c.seq(), c);
+  /** Keeps the anchor's checkpoints (verifying signatures when keys are given); a finding when one is bad. */
+  private static TrailFinding checkAnchor(List<AnchorReader.Entry> entries, Map<String, PublicKey> keys,
+      Map<String, NavigableMap<Long, Checkpoint>> into) {
+    for (AnchorReader.Entry e : entries) {
+      Checkpoint c = e.checkpoint();
+      if (keys != null && !keys.containsKey(c.keyId())) {
+        return new TrailFinding(Tampering.UNKNOWN_KEY, e.file(), e.line(), c.stream(), c.seq(),
+            e.where() + " signed by key " + c.keyId() + ", which is not among the public keys given " + keys.keySet());
       }
+      if (keys != null && !c.signedBy(keys.get(c.keyId()))) {
+        return new TrailFinding(Tampering.BAD_SIGNATURE, e.file(), e.line(), c.stream(), c.seq(),
+            "the " + e.where() + "'s signature does not verify with key " + c.keyId());
+      }
+      into.computeIfAbsent(c.stream(), k -> new TreeMap<>()).put(c.seq(), c);
     }
     return null;
   }

@@ -146,7 +146,8 @@ final class ChainVerifier {
       PublicKey key = keys.get(c.keyId());
       if (key == null) {
         return new TrailFinding(Tampering.UNKNOWN_KEY, l.file(), l.line(), c.stream(), c.seq(),
-            "checkpoint signed by key " + c.keyId() + ", which is not among the public keys given");
+            "checkpoint signed by key " + c.keyId() + ", which is not among the public keys given " + keys.keySet()
+                + " (a key rotation: give every key's public half, --public-key once each)");
       }
       if (!c.signedBy(key)) {
         return new TrailFinding(Tampering.BAD_SIGNATURE, l.file(), l.line(), c.stream(), c.seq(),

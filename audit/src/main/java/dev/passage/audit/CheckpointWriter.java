@@ -34,6 +34,8 @@ final class CheckpointWriter {
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong anchorErrors = new AtomicLong();
   private volatile long lastStoredMillis = System.currentTimeMillis();
+  /** The last checkpoint line the sink stored in this run (without its newline), or null: what /audit/head serves. */
+  private volatile String latestStored;
   /** Since when checkpoints could not be stored (the sink or the anchor failing), or 0. */
   private volatile long failingSinceMillis;
 
@@ -82,6 +84,8 @@ final class CheckpointWriter {
     if (!unflushed.isEmpty()) {
       written.addAndGet(unflushed.size());
       lastStoredMillis = System.currentTimeMillis();
+      byte[] newest = unflushed.get(unflushed.size() - 1);
+      latestStored = new String(newest, 0, newest.length - 1, java.nio.charset.StandardCharsets.US_ASCII);
       unanchored.addAll(unflushed);
       unflushed.clear();
     }
@@ -116,6 +120,10 @@ final class CheckpointWriter {
 
   long anchorErrors() {
     return anchorErrors.get();
+  }
+
+  String latestStored() {
+    return latestStored;
   }
 
   long lastStoredMillis() {

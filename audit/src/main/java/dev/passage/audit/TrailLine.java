@@ -27,6 +27,9 @@ record TrailLine(Kind kind, String file, long line, String stream, long seq, Str
   /** {@code ,"hash":"} + 64 hex + {@code "}}. */
   private static final int HASH_TAIL = HASH_MEMBER.length + 64 + 2;
 
+  /** The problem of a line that begins as a checkpoint and is not JSON: a write cut short. */
+  static final String CUT_CHECKPOINT = "a checkpoint cut short";
+
   static TrailLine bad(String file, long line, String problem) {
     return new TrailLine(Kind.BAD, file, line, null, 0, null, null, null, problem, false);
   }
@@ -38,7 +41,8 @@ record TrailLine(Kind kind, String file, long line, String stream, long seq, Str
         return new TrailLine(Kind.CHECKPOINT, file, line, null, 0, null, null,
             Checkpoint.parse(Arrays.copyOf(bytes, len)), null, false);
       } catch (IllegalArgumentException e) {
-        return bad(file, line, "a checkpoint that does not parse: " + e.getMessage());
+        return bad(file, line, Checkpoint.NOT_JSON.equals(e.getMessage()) ? CUT_CHECKPOINT + " (not JSON)"
+            : "a checkpoint that does not parse: " + e.getMessage());
       }
     }
     int cut = len - HASH_TAIL;

@@ -4,6 +4,7 @@ import dev.passage.audit.AuditPipeline;
 import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.admin.AdminServer;
 import dev.passage.gateway.admin.AdminSettings;
+import dev.passage.gateway.admin.AuditHeadEndpoint;
 import dev.passage.gateway.admin.MemoryReport;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.proxy.Gateway;
@@ -39,7 +40,8 @@ public final class Passage {
     String listen = config.admin().listen();
     AdminSettings settings = new AdminSettings(config.admin().token(), config.admin().publicMetrics());
     return AdminServer.start(gateway.vertx(), Gateway.host(listen), Gateway.port(listen), settings,
-            gateway.metrics().registry(), gateway.readinessChecks(), new MemoryReport(gateway::memoryParts))
+            gateway.metrics().registry(), gateway.readinessChecks(), new MemoryReport(gateway::memoryParts),
+            AuditHeadEndpoint.of(gateway.auditPipeline()))
         .onSuccess(a -> admin = a)
         .mapEmpty();
   }

@@ -40,9 +40,12 @@ class AuditIntegrityTest {
 
   /** A gateway with a spool and a file sink rotating every ~8 KiB. */
   static RunningGateway gateway(Path dir, TestUpstream up, String extraAudit) throws Exception {
-    return RunningGateway.start("""
-        listen: 127.0.0.1:0
-        admin: { listen: 127.0.0.1:0 }
+    return gateway(dir, up, "{ listen: 127.0.0.1:0 }", extraAudit);
+  }
+
+  /** As above, with {@code admin} as the admin section's value (a flow mapping). */
+  static RunningGateway gateway(Path dir, TestUpstream up, String admin, String extraAudit) throws Exception {
+    return RunningGateway.start("listen: 127.0.0.1:0\nadmin: " + admin + "\n" + """
         routes:
           - name: r
             match: { path_prefix: / }
@@ -113,6 +116,44 @@ class AuditIntegrityTest {
     String deletedFile = original.names().get(1);
     expect(original, "deleted-file", t -> t.files.remove(deletedFile),
         "deleted", 2, 1, original.seq(1, 1));
+  }
+
+  @Test
+  void thePythonVerifierReadsALargeTrailLineByLineInLessMemoryThanTheFile() throws Exception {
+    // 150,000 chained records of ~700 bytes (more seqs than the replay window verify keeps): ~100 MiB.
+    Path file = dir.resolve("large.jsonl");
+    java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+    String pad = "x".repeat(560);
+    String prev = "0".repeat(64);
+    int records = 150_000;
+    try (java.io.BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
+      for (int seq = 1; seq <= records; seq++) {
+        String canonical = "{\"id\":\"r" + seq + "\",\"pad\":\"" + pad + "\",\"instance\":\"i-1\",\"chain\":{\"stream\":\"s-1\","
+            + "\"seq\":" + seq + ",\"prev\":\"" + prev + "\"}}";
+        prev = java.util.HexFormat.of().formatHex(sha256.digest(canonical.getBytes(StandardCharsets.US_ASCII)));
+        w.write(canonical, 0, canonical.length() - 1);
+        w.write(",\"hash\":\"" + prev + "\"}\n");
+      }
+    }
+    long fileBytes = Files.size(file);
+    assertTrue(fileBytes > 100_000_000L, "file of " + fileBytes + " bytes");
+    Verdict java = verify(List.of(file));
+    assertTrue(java.output.startsWith("intact: " + records + " records in 1 stream(s)"), java.output);
+
+    // The child's peak resident set, as its parent sees it once it ended.
+    Process p = new ProcessBuilder("python3", "-c", "import resource, subprocess, sys\n"
+        + "r = subprocess.run(sys.argv[1:])\n"
+        + "print('maxrss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        + "sys.exit(r.returncode)", "python3", PYTHON_VERIFIER.toString(), file.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python verifier finished");
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.startsWith("intact " + records + "\n"), out);
+    long rssBytes = Long.parseLong(out.substring(out.indexOf("maxrss_kib ") + 11).strip()) * 1024;
+    // Loading the file whole took several times its size; streaming holds the window's hashes (~30 MB).
+    assertTrue(rssBytes < 96L * 1024 * 1024, "python peak RSS " + rssBytes / 1024 / 1024 + " MiB for a "
+        + fileBytes / 1024 / 1024 + " MiB trail");
   }
 
   interface Tamper {

@@ -36,11 +36,14 @@ public final class AdminServer {
   private final DebugEndpoints debug;
   private final JfrRecordings recordings = new JfrRecordings(MAX_PENDING_RECORDINGS);
   private final JvmAndProcessMetrics jvmMetrics = new JvmAndProcessMetrics();
+  /** {@code /audit/head}, or null when the gateway signs no checkpoints. */
+  private final AuditHeadEndpoint auditHead;
   private HttpServer server;
 
   private AdminServer(Vertx vertx, AdminSettings settings, PrometheusMeterRegistry registry,
-      List<ReadinessCheck> checks, MemoryReport memory) {
+      List<ReadinessCheck> checks, MemoryReport memory, AuditHeadEndpoint auditHead) {
     this.vertx = vertx;
+    this.auditHead = auditHead;
     this.settings = settings;
     this.registry = registry;
     this.checks = List.copyOf(checks);
@@ -54,7 +57,13 @@ public final class AdminServer {
    */
   public static Future<AdminServer> start(Vertx vertx, String host, int port, AdminSettings settings,
       PrometheusMeterRegistry registry, List<ReadinessCheck> checks, MemoryReport memory) {
-    AdminServer admin = new AdminServer(vertx, settings, registry, checks, memory);
+    return start(vertx, host, port, settings, registry, checks, memory, null);
+  }
+
+  /** As above, serving {@code /audit/head} from {@code auditHead} (null: the gateway signs no checkpoints). */
+  public static Future<AdminServer> start(Vertx vertx, String host, int port, AdminSettings settings,
+      PrometheusMeterRegistry registry, List<ReadinessCheck> checks, MemoryReport memory, AuditHeadEndpoint auditHead) {
+    AdminServer admin = new AdminServer(vertx, settings, registry, checks, memory, auditHead);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(host)
         .setPort(port)
@@ -102,6 +111,10 @@ public final class AdminServer {
       }
       return;
     }
+    if (path.equals("/audit/head")) {
+      auditHead(request);
+      return;
+    }
     if (!settings.publicHealthAndMetrics() && !auth.admit(request)) {
       return;
     }
@@ -123,6 +136,19 @@ public final class AdminServer {
         break;
       default:
         AdminResponses.notFound(request);
+    }
+  }
+
+  /** Always behind the token, as {@code /debug}: the head tells how much traffic each sink took. */
+  private void auditHead(HttpServerRequest request) {
+    if (!settings.debugEnabled()) {
+      AdminResponses.error(request, 404, "/audit/head needs admin.token: it is served to token holders only");
+    } else if (auth.admit(request)) {
+      if (auditHead == null) {
+        AdminResponses.error(request, 404, "no signed checkpoints to serve: audit.integrity.signing_key is not set");
+      } else {
+        auditHead.handle(request);
+      }
     }
   }
 

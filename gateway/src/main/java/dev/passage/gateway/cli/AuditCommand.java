@@ -6,6 +6,7 @@ import dev.passage.audit.Ed25519Keys;
 import dev.passage.audit.kafka.KafkaTail;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,16 +88,23 @@ final class AuditCommand implements Runnable {
     List<Path> files;
 
     @Option(names = "--public-key", paramLabel = "PEM",
-        description = "Ed25519 public key(s) (PEM; several blocks for rotated keys) that checkpoints must be signed with")
-    Path publicKey;
+        description = "an Ed25519 public key file (PEM, one or more keys) checkpoints may be signed with; repeat it for"
+            + " each key of a rotation")
+    List<Path> publicKeys = new ArrayList<>();
 
-    @Option(names = "--anchor", paramLabel = "FILE",
-        description = "the anchor file (audit.integrity.anchor.path): detects a tail cut after a checkpoint")
-    Path anchor;
+    @Option(names = "--anchor", paramLabel = "FILE|URL",
+        description = "detects a tail cut after a checkpoint: the anchor file (audit.integrity.anchor.path), a saved"
+            + " answer of the admin listener's /audit/head, or its http(s) URL")
+    String anchor;
+
+    @Option(names = "--anchor-token", paramLabel = "TOKEN",
+        description = "admin.token, sent as a bearer token to an http(s) --anchor (or put it in an @file argument,"
+            + " out of the process list)")
+    String anchorToken;
 
     @Override
     public Integer call() {
-      return AuditVerify.run(files, publicKey, anchor, System.out);
+      return AuditVerify.run(files, publicKeys, anchor, anchorToken, System.out);
     }
   }
 

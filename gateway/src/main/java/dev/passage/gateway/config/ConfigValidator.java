@@ -1,10 +1,14 @@
 package dev.passage.gateway.config;
 
+import dev.passage.audit.Checkpoint;
+import dev.passage.audit.Ed25519Keys;
 import dev.passage.audit.FsyncPolicy;
 import dev.passage.audit.SpoolFullPolicy;
 import dev.passage.audit.SpoolSettings;
 import dev.passage.audit.kafka.KafkaSinkSettings;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -265,13 +269,16 @@ final class ConfigValidator {
     if (i.signingKey() == null || i.signingKey().isBlank()) {
       error("audit.integrity.signing_key", "required: an Ed25519 private key in PKCS#8 PEM (passage audit keygen "
           + "--out PREFIX, or openssl genpkey -algorithm ed25519)");
-    } else {
+    }
+    String signingKeyId = null;
+    if (i.signingKey() != null && !i.signingKey().isBlank()) {
       try {
-        dev.passage.audit.Ed25519Keys.readPrivate(java.nio.file.Path.of(i.signingKey()));
-      } catch (java.io.IOException | RuntimeException e) {
+        signingKeyId = Ed25519Keys.readPrivate(Path.of(i.signingKey())).keyId();
+      } catch (IOException | RuntimeException e) {
         error("audit.integrity.signing_key", "cannot use " + i.signingKey() + ": " + e.getMessage());
       }
     }
+    Set<String> earlierKeyIds = earlierKeyIds(i.publicKeys());
     if (i.checkpointEvery() < 1 || i.checkpointEvery() > 1_000_000_000L) {
       error("audit.integrity.checkpoint_every", "must be between 1 and 1000000000, got " + i.checkpointEvery());
     }
@@ -279,6 +286,50 @@ final class ConfigValidator {
     duration("audit.integrity.checkpoint_failure_timeout", i.checkpointFailureTimeout());
     if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
       error("audit.integrity.anchor.path", "required: a file for checkpoints, kept apart from the audit files");
+    } else if (i.anchor() != null && signingKeyId != null && earlierKeyIds != null) {
+      rotation(i, signingKeyId, earlierKeyIds);
+    }
+  }
+
+  /** The ids of the keys in {@code audit.integrity.public_keys}, or null when one cannot be used (each named). */
+  private Set<String> earlierKeyIds(List<String> files) {
+    Set<String> ids = new HashSet<>();
+    boolean ok = true;
+    for (int k = 0; k < files.size(); k++) {
+      String file = files.get(k);
+      String at = "audit.integrity.public_keys[" + k + "]";
+      if (file == null || file.isBlank()) {
+        error(at, "expected the path of a PEM file holding an Ed25519 public key");
+        ok = false;
+        continue;
+      }
+      try {
+        Ed25519Keys.readPublic(Path.of(file)).forEach(key -> ids.add(Ed25519Keys.keyId(key)));
+      } catch (IOException | RuntimeException e) {
+        error(at, "cannot use " + file + ": " + e.getMessage());
+        ok = false;
+      }
+    }
+    return ok ? ids : null;
+  }
+
+  /**
+   * A new signing key with checkpoints of another key in the anchor: the earlier key must be listed in
+   * public_keys, so the rotation is written down where whoever verifies the trail will look.
+   */
+  private void rotation(IntegrityConfig i, String signingKeyId, Set<String> earlierKeyIds) {
+    Checkpoint last;
+    try {
+      last = Checkpoint.lastInFile(Path.of(i.anchor().path()));
+    } catch (IOException | RuntimeException e) {
+      error("audit.integrity.anchor.path", "cannot read " + i.anchor().path() + ": " + e.getMessage());
+      return;
+    }
+    if (last != null && !last.keyId().equals(signingKeyId) && !earlierKeyIds.contains(last.keyId())) {
+      error("audit.integrity.signing_key", "is key " + signingKeyId + ", but the last checkpoint in the anchor "
+          + i.anchor().path() + " (" + last.time() + ") was signed by key " + last.keyId() + ": after a key rotation "
+          + "list the earlier key's public half in audit.integrity.public_keys (verifiers need it: passage audit "
+          + "verify --public-key once per key)");
     }
   }
 

@@ -4,6 +4,9 @@ import dev.passage.audit.Ed25519Keys;
 import dev.passage.audit.IntegritySettings;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Signed checkpoints of the audit hash chain ({@code audit.integrity}; docs/audit-record.md,
@@ -20,14 +23,19 @@ import java.nio.file.Path;
  *                           after the last checkpoint in the logs is still detected (optional)
  * @param checkpointFailureTimeout {@code /health/ready} is 503 ({@code audit_checkpoints}) once checkpoints
  *                           could not be stored, in a sink or the anchor, for longer than this (default 60s)
+ * @param publicKeys         PEM files of the public halves of keys that signed this trail before (a key
+ *                           rotation): published on {@code /audit/head} with the signing key's id, and the
+ *                           anchor's last checkpoint must be signed by one of them or by {@code signing_key},
+ *                           so that a rotation is written down where verifiers find it (default none)
  */
 public record IntegrityConfig(String signingKey, Long checkpointEvery, String checkpointInterval, AnchorConfig anchor,
-    String checkpointFailureTimeout) {
+    String checkpointFailureTimeout, List<String> publicKeys) {
 
   public IntegrityConfig {
     checkpointEvery = checkpointEvery == null ? IntegritySettings.DEFAULT_CHECKPOINT_EVERY : checkpointEvery;
     checkpointInterval = checkpointInterval == null ? "60s" : checkpointInterval;
     checkpointFailureTimeout = checkpointFailureTimeout == null ? "60s" : checkpointFailureTimeout;
+    publicKeys = publicKeys == null ? List.of() : List.copyOf(publicKeys);
   }
 
   /** The settings, reading the key; call on a validated config. */
@@ -35,8 +43,12 @@ public record IntegrityConfig(String signingKey, Long checkpointEvery, String ch
     if (signingKey == null) {
       return IntegritySettings.CHAIN_ONLY;
     }
+    List<PublicKey> earlier = new ArrayList<>();
+    for (String file : publicKeys) {
+      earlier.addAll(Ed25519Keys.readPublic(Path.of(file)));
+    }
     return new IntegritySettings(Ed25519Keys.readPrivate(Path.of(signingKey)).key(), checkpointEvery,
-        Durations.parse(checkpointInterval), anchor == null ? null : Path.of(anchor.path()));
+        Durations.parse(checkpointInterval), anchor == null ? null : Path.of(anchor.path()), earlier);
   }
 
   /**
