@@ -31,6 +31,7 @@ public class RenderBenchmark {
 
   private final BodyRenderer renderer = new BodyRenderer(RedactionRules.defaults(), BODY_BYTES);
   private RawCapture raw;
+  private RawCapture catalog;
 
   @Setup
   public void captureBody() {
@@ -41,6 +42,27 @@ public class RenderBenchmark {
     if (raw.truncated() || raw.keptLength() != BODY_BYTES) {
       throw new IllegalStateException("benchmark body must be kept whole, got " + raw.keptLength());
     }
+    byte[] small = catalog(1024);
+    BodyTee smallTee = BodyTee.keeping(new CaptureBudget(BODY_BYTES), BODY_BYTES, small.length, "application/json", null);
+    smallTee.accept(ByteBuffer.wrap(small));
+    catalog = smallTee.finish();
+  }
+
+  /** The harness's small response: a 1 KiB JSON catalogue with no secret, recorded as it is. */
+  @Benchmark
+  public RenderedBody renderCleanJson1KiB() {
+    return renderer.render(catalog);
+  }
+
+  /** Like ../shared/bench's GET /json: {"items":[{"id":0,"sku":"SKU-000000","price":10.00,"in_stock":false},...]}. */
+  static byte[] catalog(int size) {
+    StringBuilder out = new StringBuilder(size).append("{\"items\":[");
+    for (int i = 0; out.length() < size - 80; i++) {
+      out.append(i == 0 ? "" : ",").append("{\"id\":").append(i).append(",\"sku\":\"SKU-")
+          .append(String.format("%06d", i * 7919)).append("\",\"price\":").append(10 + i).append(".0")
+          .append(i % 10).append(",\"in_stock\":").append(i % 3 != 0).append('}');
+    }
+    return out.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   /** (c) Redact and encode a 64 KiB JSON body with nested secrets. */

@@ -16,6 +16,12 @@ final class JsonFieldNames {
   private final int maxLength;
   /** String.hashCode() of each lowercase name, sorted for a binary search. */
   private final int[] hashes;
+  /**
+   * Whether some name has length L and first character c (ASCII, lowercase), at {@code L * 128 + c}:
+   * one load turns away nearly every token of a body without secrets before any hashing (the
+   * hashing showed as a fifth of the audit writer's time on the bench's small JSON bodies).
+   */
+  private final boolean[] lengthAndFirst;
 
   /** @param names lowercase names, as {@link RedactionRules#jsonFields()} holds them */
   JsonFieldNames(Set<String> names) {
@@ -23,6 +29,13 @@ final class JsonFieldNames {
     this.minLength = names.stream().mapToInt(String::length).min().orElse(Integer.MAX_VALUE);
     this.maxLength = names.stream().mapToInt(String::length).max().orElse(0);
     this.hashes = names.stream().mapToInt(String::hashCode).sorted().toArray();
+    this.lengthAndFirst = new boolean[(maxLength + 1) * 128];
+    for (String name : names) {
+      char first = name.isEmpty() ? 0 : name.charAt(0);
+      if (first < 128) {
+        lengthAndFirst[name.length() * 128 + first] = true;
+      }
+    }
   }
 
   /**
@@ -46,6 +59,12 @@ final class JsonFieldNames {
   boolean matchesAscii(byte[] bytes, int from, int length) {
     if (length < minLength || length > maxLength) {
       return false;
+    }
+    if (length > 0) { // an empty name (if configured) has no first character to look up
+      int first = bytes[from]; // ASCII: the caller sends only tokens without bytes above 0x7F
+      if (!lengthAndFirst[length * 128 + (first >= 'A' && first <= 'Z' ? first + ('a' - 'A') : first)]) {
+        return false;
+      }
     }
     int hash = 0;
     for (int i = from, end = from + length; i < end; i++) {

@@ -36,6 +36,17 @@ class JsonFastPathTest {
   }
 
   @Test
+  void aTokenThatOnlyLooksLikeANameIsNoSecret() {
+    // Same length and first letter as a name ("pa...", "k.."), or a name's prefix or suffix: none is one.
+    for (String json : new String[] {"{\"Passwore\":\"x\",\"kex\":1}", "{\"pass\":\"word\"}", "[\"ey\",\"PASSWORDS\"]"}) {
+      assertTrue(JsonRedactor.nothingToRedact(bytes(json), json.length(), names), json);
+    }
+    // An empty name, if one is configured, still matches the empty key.
+    JsonFieldNames empty = new JsonFieldNames(Set.of("", "key"));
+    assertFalse(JsonRedactor.nothingToRedact(bytes("{\"\":1}"), 6, empty));
+  }
+
+  @Test
   void namesHiddenBehindEscapesOrNonAsciiAreStillRedacted() {
     // "pass\u0077ord" decodes to password; U+212A KELVIN SIGN lowercases to an ASCII 'k', so the
     // raw UTF-8 name below reads "key" to a parser that lowercases it.
