@@ -76,6 +76,12 @@ public final class AuditSpool {
   /** Full or failing: set by a refused append, cleared by the next successful one. */
   private volatile String problem;
   private volatile long problemSinceNanos;
+  private long problemLoggedNanos; // writer thread
+  private long refusedSinceLog; // writer thread
+  /** Failures that repeat while a disk problem lasts, each logged once per interval instead of per attempt. */
+  private final RecurringFailureLog cursorWrites;
+  private final RecurringFailureLog deletions;
+  private final RecurringFailureLog fsyncs;
   private long lostLoggedNanos; // writer thread
   private long lostSinceLog; // writer thread
   private volatile boolean closed;
@@ -87,6 +93,9 @@ public final class AuditSpool {
     this.segmentBytes = settings.segmentBytes();
     this.lockChannel = lockChannel;
     this.fileLock = fileLock;
+    this.cursorWrites = new RecurringFailureLog(LOG, "audit spool " + dir + ": persisting a sink's cursor", LOG_EVERY_NANOS);
+    this.deletions = new RecurringFailureLog(LOG, "audit spool " + dir + ": deleting a delivered segment", LOG_EVERY_NANOS);
+    this.fsyncs = new RecurringFailureLog(LOG, "audit spool " + dir + ": fsync", LOG_EVERY_NANOS);
     recoverSegments();
     long nextSeq = segments.isEmpty() ? 0 : segments.lastKey() + 1;
     this.active = SpoolSegment.create(dir, nextSeq);
@@ -372,9 +381,10 @@ public final class AuditSpool {
     }
     try {
       force();
+      fsyncs.succeeded();
     } catch (IOException e) {
       diskErrors.incrementAndGet();
-      LOG.error("audit spool {}: fsync failed; records appended since the last one may not survive a power cut", dir, e);
+      fsyncs.failed("records appended since the last fsync may not survive a power cut", e);
     }
   }
 
@@ -387,16 +397,37 @@ public final class AuditSpool {
     deleteAcknowledged();
   }
 
+  /**
+   * An append was refused. Logged when the refusal starts, then again at most once per {@link
+   * #LOG_EVERY_NANOS} while it lasts: the writer retries every few milliseconds to a second, and each
+   * retry (or each request, under fail_open) must not be a log line of its own.
+   */
   private void refused(String why, IOException cause) {
+    long now = System.nanoTime();
+    String policy = settings.onFull() == SpoolFullPolicy.FAIL_CLOSED
+        ? "new exchanges on audited routes are refused (503) until it takes records again"
+        : "records are lost (counted) until it takes records again";
     if (problem == null) {
-      problemSinceNanos = System.nanoTime();
-      String policy = settings.onFull() == SpoolFullPolicy.FAIL_CLOSED
-          ? "new exchanges on audited routes are refused (503) until it takes records again"
-          : "records are lost (counted) until it takes records again";
+      problemSinceNanos = now;
+      problemLoggedNanos = now;
+      refusedSinceLog = 0;
       if (cause != null) {
         LOG.error("audit spool {} cannot take records, treated as full: {}; {}", dir, why, policy, cause);
       } else {
         LOG.warn("audit spool {} cannot take records: {}; {}", dir, why, policy);
+      }
+    } else {
+      refusedSinceLog++;
+      if (now - problemLoggedNanos >= LOG_EVERY_NANOS) {
+        String still = "audit spool {} still cannot take records after {} s ({} refused appends since the last report): {}; {}";
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(now - problemSinceNanos);
+        if (cause != null) {
+          LOG.error(still, dir, seconds, refusedSinceLog, why, policy);
+        } else {
+          LOG.warn(still, dir, seconds, refusedSinceLog, why, policy);
+        }
+        problemLoggedNanos = now;
+        refusedSinceLog = 0;
       }
     }
     // Published after the log line: whoever sees the spool refusing can find why in the log.
@@ -539,10 +570,11 @@ public final class AuditSpool {
     replayedRecords.addAndGet(replayed);
     try {
       cursor.store(pos, head);
+      cursorWrites.succeeded();
     } catch (IOException e) {
       diskErrors.incrementAndGet();
-      LOG.error("audit spool {}: cannot persist the cursor of {}; after a restart it gets records again", dir,
-          cursor.sink, e);
+      cursorWrites.failed("the cursor of " + cursor.sink + " stays where it was on disk, so after a restart that sink "
+          + "gets records again (duplicates, not losses)", e);
     }
     cursor.acknowledged(pos);
     cursor.head(head);
@@ -567,9 +599,10 @@ public final class AuditSpool {
         SpoolSegment seg = e.getValue();
         try {
           seg.delete();
+          deletions.succeeded();
         } catch (IOException ex) {
           diskErrors.incrementAndGet();
-          LOG.error("audit spool {}: cannot delete the delivered segment {}; its space stays in use", dir, seg.path, ex);
+          deletions.failed(seg.path.getFileName() + " stays, and its space in use, until a later deletion works", ex);
           break;
         }
         segments.remove(seg.seq);
