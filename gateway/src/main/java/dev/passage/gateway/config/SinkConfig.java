@@ -49,10 +49,19 @@ public record SinkConfig(String type, String path, Long maxFileBytes, Integer ma
     maxFileBytes = maxFileBytes == null && type.equals(FILE) ? Long.valueOf(100L * 1024 * 1024) : maxFileBytes;
   }
 
-  /** A kafka sink's settings, defaults filled in; call on a validated config. */
+  /** A kafka sink's settings, defaults filled in, without a record bound or a file for refused records. */
   public KafkaSinkSettings kafkaSettings() {
+    return kafkaSettings(0, null);
+  }
+
+  /**
+   * A kafka sink's settings, defaults filled in; call on a validated config. {@code maxRecordBytes}
+   * sizes the producer's requests ({@link AuditRecordBound}); {@code rejectedFile} keeps records the
+   * broker refuses as too large (null: none).
+   */
+  public KafkaSinkSettings kafkaSettings(long maxRecordBytes, java.nio.file.Path rejectedFile) {
     return new KafkaSinkSettings(bootstrapServers, topic, acks, compression,
         linger == null ? null : Durations.parse(linger), batchBytes == null ? KafkaSinkSettings.DEFAULT_BATCH_BYTES : batchBytes,
-        key, properties);
+        key, properties, maxRecordBytes, rejectedFile);
   }
 }
