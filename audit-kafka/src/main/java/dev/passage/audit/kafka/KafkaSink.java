@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -96,7 +97,7 @@ public final class KafkaSink implements AuditSink {
     this.settings = settings;
     this.fields = new RecordFields(settings.keyField());
     Map<String, Object> config = settings.producerConfig();
-    int maxRequestSize = Integer.parseInt(String.valueOf(config.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)));
+    int maxRequestSize = effectiveMaxRequestSize(config, settings);
     this.oversize = new OversizeRecords(describe(), settings.topic(), maxRequestSize, settings.rejectedFile());
     if (maxRequestSize < settings.maxRecordBytes()) {
       LOG.warn("{}: properties max.request.size {} is below the largest record the capture limits allow ({} bytes); "
@@ -109,6 +110,15 @@ public final class KafkaSink implements AuditSink {
       this.producer = new KafkaProducer<>(config);
     } catch (KafkaException e) {
       throw new IOException("cannot create the Kafka producer for " + describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code max.request.size} as the producer will read it (properties may override Passage's value, as text). */
+  private static int effectiveMaxRequestSize(Map<String, Object> config, KafkaSinkSettings settings) {
+    try {
+      return ((Number) ProducerConfig.configDef().parse(config).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).intValue();
+    } catch (ConfigException e) {
+      return settings.maxRequestSize(); // the producer's constructor reports the bad setting
     }
   }
 
@@ -269,7 +279,7 @@ public final class KafkaSink implements AuditSink {
     try {
       p.future = producer.send(p.record, acknowledged);
       p.failureCounted = false;
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) { // IllegalStateException: the producer was closed
       throw new IOException("sending to " + describe() + " failed: " + e.getMessage(), e);
     }
     if (p.future.isDone()) {
