@@ -18,14 +18,12 @@ import java.util.stream.Stream;
  */
 final class SpoolCursors {
 
-  private final Path dir;
   private final SpoolSegments segments;
   private final Map<String, SpoolCursor> cursors;
   private final AtomicLong diskErrors;
   private final RecurringFailureLog writes;
 
   private SpoolCursors(Path dir, SpoolSegments segments, Map<String, SpoolCursor> cursors, AtomicLong diskErrors) {
-    this.dir = dir;
     this.segments = segments;
     this.cursors = cursors;
     this.diskErrors = diskErrors;

@@ -30,7 +30,10 @@ import java.util.Map;
  *                     route's records stay in order in one partition; or {@code id}, {@code request_id},
  *                     {@code outcome}, {@code reason}). A record whose field is null has no key.
  * @param properties   kafka: producer settings passed verbatim to the client (SASL, TLS, timeouts),
- *                     overriding Passage's defaults; unknown names are errors
+ *                     overriding Passage's defaults; unknown names are errors. Passage sets
+ *                     {@code max.request.size} to the largest record the capture limits allow
+ *                     ({@link AuditRecordBound}); a record refused as too large all the same is set
+ *                     aside (README, "Records too large for Kafka")
  */
 public record SinkConfig(String type, String path, Long maxFileBytes, Integer maxFiles, String bootstrapServers,
     String topic, String acks, String compression, String linger, Integer batchBytes, String key,
