@@ -61,7 +61,7 @@ final class SinkDelivery implements Runnable {
         // Read once per pass, before the spool: set only after the writer's last append, so when it is
         // true an empty read means everything was delivered, and the checks below agree on it.
         boolean drain = draining;
-        AuditSpool.SpoolBatch batch = read();
+        SpoolBatch batch = read();
         if (!batch.lines().isEmpty()) {
           List<byte[]> lines = linked(batch.lines());
           retrying("write", () -> sink.write(lines));
@@ -109,7 +109,7 @@ final class SinkDelivery implements Runnable {
   }
 
   /** The next batch from the spool; a read error (the disk) is logged and retried with backoff. */
-  private AuditSpool.SpoolBatch read() throws InterruptedException {
+  private SpoolBatch read() throws InterruptedException {
     long backoffMs = BatchWriter.FIRST_BACKOFF_MS;
     for (int attempt = 1; ; attempt++) {
       try {

@@ -118,6 +118,6 @@ final class SpoolCursor {
       out.force(true);
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    AuditSpool.forceDirectory(dir);
+    SpoolDirectory.force(dir);
   }
 }

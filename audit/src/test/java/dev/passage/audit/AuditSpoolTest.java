@@ -55,7 +55,7 @@ class AuditSpoolTest {
   }
 
   /** Reads everything readable from the sink's acknowledged position on. */
-  static AuditSpool.SpoolBatch readAll(AuditSpool spool, String key) throws IOException {
+  static SpoolBatch readAll(AuditSpool spool, String key) throws IOException {
     return spool.read(spool.cursor(key).acknowledged(), Integer.MAX_VALUE, Long.MAX_VALUE);
   }
 
@@ -69,21 +69,21 @@ class AuditSpoolTest {
   void whatASinkDidNotAcknowledgeIsReplayedToItAfterAReopen() throws Exception {
     AuditSpool spool = AuditSpool.open(settings(dir, 1 << 20), sinks("a", "b"));
     appendAll(spool, lines(0, 100, 50));
-    AuditSpool.SpoolBatch all = readAll(spool, "a");
+    SpoolBatch all = readAll(spool, "a");
     assertEquals(ids(lines(0, 100, 50)), ids(all.lines()));
     assertEquals(0, all.replayed(), "records of this run are not replays");
-    AuditSpool.SpoolBatch firstHalf = spool.read(spool.cursor("a").acknowledged(), 60, Long.MAX_VALUE);
+    SpoolBatch firstHalf = spool.read(spool.cursor("a").acknowledged(), 60, Long.MAX_VALUE);
     spool.acknowledge(spool.cursor("a"), firstHalf.next(), 0, null);
     spool.acknowledge(spool.cursor("b"), all.next(), 0, null);
     spool.close();
 
     AuditSpool reopened = AuditSpool.open(settings(dir, 1 << 20), sinks("a", "b"));
-    AuditSpool.SpoolBatch again = readAll(reopened, "a");
+    SpoolBatch again = readAll(reopened, "a");
     assertEquals(ids(lines(60, 100, 50)), ids(again.lines()), "a gets exactly what it had not acknowledged");
     assertEquals(40, again.replayed());
     assertEquals(List.of(), readAll(reopened, "b").lines(), "b acknowledged everything");
     appendAll(reopened, lines(100, 110, 50));
-    AuditSpool.SpoolBatch more = readAll(reopened, "a");
+    SpoolBatch more = readAll(reopened, "a");
     assertEquals(ids(lines(60, 110, 50)), ids(more.lines()), "then what this run appends, in order");
     assertEquals(40, more.replayed());
     reopened.close();
@@ -111,7 +111,7 @@ class AuditSpoolTest {
     long lastFrame = SpoolSegment.frameBytes(lines(9, 10, 20).get(0));
     assertEquals(whole - lastFrame, Files.size(last), "cut after the last intact frame");
     appendAll(reopened, lines(10, 15, 20));
-    AuditSpool.SpoolBatch read = readAll(reopened, "a");
+    SpoolBatch read = readAll(reopened, "a");
     List<String> expected = new ArrayList<>(ids(lines(0, 9, 20)));
     expected.addAll(ids(lines(10, 15, 20)));
     assertEquals(expected, ids(read.lines()));
@@ -131,18 +131,18 @@ class AuditSpoolTest {
     assertEquals(segments, spool.segments());
     long bytes = spool.bytes();
 
-    AuditSpool.SpoolBatch all = readAll(spool, "a");
+    SpoolBatch all = readAll(spool, "a");
     assertEquals(400, all.lines().size());
     spool.acknowledge(spool.cursor("a"), all.next(), 0, null);
     assertEquals(segments, segmentFiles(dir).size(), "b has acknowledged nothing: every segment stays");
     assertEquals(bytes, spool.bytes());
     assertTrue(spool.oldestUnacknowledgedAgeMillis() >= 0);
 
-    AuditSpool.SpoolBatch part = spool.read(spool.cursor("b").acknowledged(), 250, Long.MAX_VALUE);
+    SpoolBatch part = spool.read(spool.cursor("b").acknowledged(), 250, Long.MAX_VALUE);
     spool.acknowledge(spool.cursor("b"), part.next(), 0, null);
     List<Path> left = segmentFiles(dir);
     assertTrue(left.size() < segments && left.size() > 1, "the segments wholly before b's position are gone: " + left);
-    AuditSpool.SpoolBatch rest = readAll(spool, "b");
+    SpoolBatch rest = readAll(spool, "b");
     assertEquals(ids(lines(250, 400, 1000)), ids(rest.lines()), "and b still gets everything after its position");
 
     spool.acknowledge(spool.cursor("b"), rest.next(), 0, null);

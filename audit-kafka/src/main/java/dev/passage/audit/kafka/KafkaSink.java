@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,10 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -40,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * carry the same record id. A re-sent line may arrive after lines sent after it, so a route's order
  * holds except across a failure.
  *
+ * <p>The one failure no retry cures is a record too large for the producer or the topic: it is set
+ * aside ({@link OversizeRecords}: kept whole in a local file, counted, logged) and a small stand-in
+ * with its id and key takes its place in the topic, so it never stalls the records behind it. The
+ * producer's {@code max.request.size} is raised to the largest record the capture limits allow
+ * ({@link KafkaSinkSettings#maxRequestSize()}), so only a topic whose {@code max.message.bytes} is
+ * smaller than that can refuse one.
+ *
  * <p>Bounded waits: {@code send()} waits at most {@code max.block.ms} for metadata or buffer space,
  * and a flush at most about {@code delivery.timeout.ms}, after which every unacknowledged batch has
  * failed; both run on the audit writer thread, never on an event loop. Lines waiting for
@@ -54,6 +66,8 @@ public final class KafkaSink implements AuditSink {
   public static final String SCHEMA_VERSION = "1";
   public static final String HEADER_RECORD_ID = "passage-record-id";
   public static final String HEADER_SCHEMA_VERSION = "passage-schema-version";
+  /** On a stand-in for a record set aside as too large: {@code too_large}. */
+  public static final String HEADER_REJECTED = "passage-rejected";
   /** Line bytes held for re-sending until acknowledged; the producer's own buffer is 32 MiB too. */
   static final long MAX_UNACKNOWLEDGED_BYTES = 32L * 1024 * 1024;
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
@@ -75,16 +89,36 @@ public final class KafkaSink implements AuditSink {
   private final AtomicLong failedSends = new AtomicLong();
   /** How far a failed write got into its batch (lines handed over are not sent again). */
   private final BatchProgress progress = new BatchProgress();
+  private final OversizeRecords oversize;
   private boolean closed;
 
   /** Creates the producer; it connects lazily, so a cluster that is down does not stop the gateway starting. */
   public KafkaSink(KafkaSinkSettings settings) throws IOException {
     this.settings = settings;
     this.fields = new RecordFields(settings.keyField());
+    Map<String, Object> config = settings.producerConfig();
+    int maxRequestSize = effectiveMaxRequestSize(config, settings);
+    this.oversize = new OversizeRecords(describe(), settings.topic(), maxRequestSize, settings.rejectedFile());
+    if (maxRequestSize < settings.maxRecordBytes()) {
+      LOG.warn("{}: properties max.request.size {} is below the largest record the capture limits allow ({} bytes); "
+          + "larger records are set aside as too large", describe(), maxRequestSize, settings.maxRecordBytes());
+    } else {
+      LOG.info("{}: records up to {} bytes (max.request.size, from the capture limits); give the topic a "
+          + "max.message.bytes of at least that, or a larger record is set aside", describe(), maxRequestSize);
+    }
     try {
-      this.producer = new KafkaProducer<>(settings.producerConfig());
+      this.producer = new KafkaProducer<>(config);
     } catch (KafkaException e) {
       throw new IOException("cannot create the Kafka producer for " + describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code max.request.size} as the producer will read it (properties may override Passage's value, as text). */
+  private static int effectiveMaxRequestSize(Map<String, Object> config, KafkaSinkSettings settings) {
+    try {
+      return ((Number) ProducerConfig.configDef().parse(config).get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).intValue();
+    } catch (ConfigException e) {
+      return settings.maxRequestSize(); // the producer's constructor reports the bad setting
     }
   }
 
@@ -101,6 +135,11 @@ public final class KafkaSink implements AuditSink {
   /** Sends the broker did not acknowledge (each one is re-sent; a line may fail more than once). */
   public long failedSends() {
     return failedSends.get();
+  }
+
+  /** Records refused as too large and set aside (kept in the rejected file, a stand-in sent in their place). */
+  public long rejectedRecords() {
+    return oversize.count();
   }
 
   @Override
@@ -122,7 +161,8 @@ public final class KafkaSink implements AuditSink {
         throw e;
       }
       pending.add(p);
-      pendingBytes += p.record.value().length;
+      p.bytes = p.record.value().length;
+      pendingBytes += p.bytes;
       progress.stored(i);
     }
     progress.finished();
@@ -157,6 +197,7 @@ public final class KafkaSink implements AuditSink {
       LOG.warn("closing the Kafka producer for {} failed", describe(), e);
     }
     collect();
+    oversize.close();
     if (!pending.isEmpty()) {
       throw new IOException(pending.size() + " audit records were not acknowledged by " + describe()
           + " within " + CLOSE_TIMEOUT.toSeconds() + " s of closing");
@@ -173,14 +214,18 @@ public final class KafkaSink implements AuditSink {
       return;
     }
     resendFailed();
-    try {
-      producer.flush();
-    } catch (KafkaException e) {
-      throw new IOException("flushing to " + describe() + " failed: " + e.getMessage(), e);
-    }
-    Exception first = collect();
-    if (first != null) {
-      throw failure(first);
+    // After a flush every send has finished; what collect() leaves unfinished are stand-ins it just
+    // sent for records set aside, and they must be acknowledged before this flush counts.
+    while (!pending.isEmpty()) {
+      try {
+        producer.flush();
+      } catch (KafkaException e) {
+        throw new IOException("flushing to " + describe() + " failed: " + e.getMessage(), e);
+      }
+      Exception first = collect();
+      if (first != null) {
+        throw failure(first);
+      }
     }
   }
 
@@ -193,8 +238,17 @@ public final class KafkaSink implements AuditSink {
     for (int i = 0; i < pending.size(); i++) {
       Pending p = pending.get(i);
       Exception e = p.future.isDone() ? failureOf(p.future) : null;
+      if (e instanceof RecordTooLargeException tooLarge && !p.failureCounted) {
+        // The broker refused it (larger than the topic's max.message.bytes): no retry would help.
+        try {
+          setAside(p, tooLarge); // p now carries its stand-in, on its way (or given up: done)
+          e = p.future.isDone() ? failureOf(p.future) : null;
+        } catch (IOException keepFailed) {
+          e = keepFailed; // not set aside: counted as a failed send below, and tried again
+        }
+      }
       if (p.future.isDone() && e == null) {
-        pendingBytes -= p.record.value().length;
+        pendingBytes -= p.bytes;
         continue;
       }
       if (e != null && !p.failureCounted) {
@@ -225,11 +279,16 @@ public final class KafkaSink implements AuditSink {
     try {
       p.future = producer.send(p.record, acknowledged);
       p.failureCounted = false;
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) { // IllegalStateException: the producer was closed
       throw new IOException("sending to " + describe() + " failed: " + e.getMessage(), e);
     }
     if (p.future.isDone()) {
       Exception e = failureOf(p.future);
+      if (e instanceof RecordTooLargeException tooLarge) {
+        // The producer refused it before sending (larger than max.request.size or buffer.memory).
+        setAside(p, tooLarge);
+        return;
+      }
       if (e != null) {
         p.failureCounted = true;
         failedSends.incrementAndGet();
@@ -239,17 +298,43 @@ public final class KafkaSink implements AuditSink {
     }
   }
 
+  /**
+   * Sets {@code p}'s record aside and sends its stand-in in its place (same key, same id header, and
+   * {@link #HEADER_REJECTED}). A stand-in that is itself refused as too large (a topic that takes
+   * less than a few hundred bytes) is given up: the record is kept in the file, and the log said so.
+   */
+  private void setAside(Pending p, RecordTooLargeException refusal) throws IOException {
+    if (p.standIn) {
+      LOG.error("the stand-in for a record set aside as too large was refused as well by {}: {}; the record is only in "
+          + "the rejected file", describe(), refusal.getMessage());
+      p.future = CompletableFuture.completedFuture(null);
+      unacknowledged.decrementAndGet();
+      return;
+    }
+    String id = headerText(p.record, HEADER_RECORD_ID);
+    byte[] standIn = oversize.setAside(id, p.record.value(), refusal);
+    RecordHeaders headers = new RecordHeaders(p.record.headers().toArray());
+    headers.add(new RecordHeader(HEADER_REJECTED, "too_large".getBytes(StandardCharsets.UTF_8)));
+    p.record = new ProducerRecord<>(p.record.topic(), null, null, p.record.key(), standIn, headers);
+    p.standIn = true;
+    send(p);
+  }
+
+  private static String headerText(ProducerRecord<byte[], byte[]> record, String name) {
+    Header h = record.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
   private IOException failure(Exception cause) {
     int failedNow = (int) pending.stream().filter(p -> p.future.isDone() && failureOf(p.future) != null).count();
     return new IOException(failedNow + " of " + pending.size() + " audit records not acknowledged by " + describe()
         + "; they are kept and sent again: " + cause + tooLargeHint(cause), cause);
   }
 
-  /** The one failure no retry cures: it stalls the writer until the operator raises the limits. */
+  /** A too-large record reaches here only when keeping it in the rejected file failed. */
   private static String tooLargeHint(Exception cause) {
     return cause instanceof RecordTooLargeException
-        ? " (a record larger than the producer's max.request.size never fits: raise properties max.request.size"
-          + " and the topic's max.message.bytes, or lower max_body_bytes)"
+        ? " (too large for the topic, and keeping it in the rejected file failed: it is tried again)"
         : "";
   }
 
@@ -279,9 +364,13 @@ public final class KafkaSink implements AuditSink {
     }
   }
 
-  /** One line on its way: the record (re-sent as it is) and its latest send. */
+  /** One line on its way: the record (re-sent as it is, or replaced by its stand-in) and its latest send. */
   private static final class Pending {
-    final ProducerRecord<byte[], byte[]> record;
+    ProducerRecord<byte[], byte[]> record;
+    /** {@link #record} is the stand-in of a record set aside as too large. */
+    boolean standIn;
+    /** What this line adds to {@link #pendingBytes} (the record's size when it was handed over). */
+    int bytes;
     Future<RecordMetadata> future;
     /** This send's failure was counted in {@link #failedSends} already. */
     boolean failureCounted;

@@ -1,5 +1,6 @@
 package dev.passage.audit.kafka;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,14 +22,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * @param batchBytes       batch size per partition ({@code batch.size})
  * @param keyField         the top-level record field whose value is the Kafka key
  * @param properties       producer settings passed verbatim, overriding everything above (SASL, TLS)
+ * @param maxRecordBytes   the largest record the capture limits allow (0: unknown): the producer's
+ *                         {@code max.request.size} is raised to it, so the producer never refuses a record
+ * @param rejectedFile     where a record the broker refuses as too large is kept whole before a stand-in
+ *                         takes its place in the topic; null: nowhere (only the stand-in remains)
  */
 public record KafkaSinkSettings(String bootstrapServers, String topic, String acks, String compression,
-    Duration linger, int batchBytes, String keyField, Map<String, String> properties) {
+    Duration linger, int batchBytes, String keyField, Map<String, String> properties, long maxRecordBytes,
+    Path rejectedFile) {
 
   public static final String DEFAULT_ACKS = "all";
   public static final String DEFAULT_COMPRESSION = "zstd";
   public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
   public static final int DEFAULT_BATCH_BYTES = 1024 * 1024;
+  /** The client's own default {@code max.request.size}, kept when the capture limits allow no larger record. */
+  public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+  /** The client's own default {@code buffer.memory}: one record larger than it could never be sent either. */
+  static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
   public static final String DEFAULT_KEY_FIELD = "route";
   public static final List<String> ACKS = List.of("all", "1");
   public static final List<String> COMPRESSIONS = List.of("zstd", "lz4", "snappy", "gzip", "none");
@@ -64,6 +74,24 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
     linger = linger == null ? DEFAULT_LINGER : linger;
     keyField = keyField == null ? DEFAULT_KEY_FIELD : keyField;
     properties = properties == null ? Map.of() : Map.copyOf(properties);
+    if (maxRecordBytes < 0) {
+      throw new IllegalArgumentException("maxRecordBytes must be >= 0, got " + maxRecordBytes);
+    }
+  }
+
+  /** Without a known record bound and without a file for refused records. */
+  public KafkaSinkSettings(String bootstrapServers, String topic, String acks, String compression, Duration linger,
+      int batchBytes, String keyField, Map<String, String> properties) {
+    this(bootstrapServers, topic, acks, compression, linger, batchBytes, keyField, properties, 0, null);
+  }
+
+  /**
+   * The producer's {@code max.request.size}: the client's 1 MiB, or the largest record the capture
+   * limits allow when that is more (the producer compares it with a record's uncompressed size and
+   * refuses a larger one at once, however well it would compress).
+   */
+  public int maxRequestSize() {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(DEFAULT_MAX_REQUEST_SIZE, maxRecordBytes));
   }
 
   /** The producer's configuration: Passage's defaults, then {@link #properties} on top. */
@@ -81,6 +109,9 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
     c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(DELIVERY_TIMEOUT_MS,
         linger.toMillis() + REQUEST_TIMEOUT_MS));
     c.put(ProducerConfig.CLIENT_ID_CONFIG, "passage-audit");
+    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize());
+    // The producer also refuses a record larger than its whole buffer.
+    c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(DEFAULT_BUFFER_MEMORY, 2L * maxRequestSize()));
     c.putAll(properties);
     c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

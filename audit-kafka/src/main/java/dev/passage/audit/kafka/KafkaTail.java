@@ -1,5 +1,8 @@
 package dev.passage.audit.kafka;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.passage.audit.AuditTail;
 import dev.passage.audit.RecordPrinter;
 import java.io.PrintStream;
@@ -30,11 +33,42 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class KafkaTail {
 
+  private static final JsonFactory JSON = new JsonFactory();
   static final Duration POLL = Duration.ofMillis(200);
   /** How long to wait for the cluster before saying it cannot be reached. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
   private KafkaTail() {}
+
+  /**
+   * A stand-in for a record set aside as too large (see {@link OversizeRecords}) has no status or
+   * route of its own to print or filter by: it is shown with its id and where the record is kept,
+   * and filtered by its key, which is the record's route with the default {@code key: route}.
+   */
+  static void printStandIn(String json, byte[] key, String route, String at, PrintStream out) {
+    if (route != null && (key == null || !route.equals(new String(key, StandardCharsets.UTF_8)))) {
+      return;
+    }
+    Map<String, String> fields = new HashMap<>();
+    try (JsonParser p = JSON.createParser(json)) {
+      if (p.nextToken() == JsonToken.START_OBJECT) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken value = p.nextToken();
+          if (value.isScalarValue()) {
+            fields.put(name, value == JsonToken.VALUE_NULL ? null : p.getText());
+          } else {
+            p.skipChildren();
+          }
+        }
+      }
+    } catch (java.io.IOException e) {
+      out.println("! " + RecordPrinter.printable(at) + ": unparseable stand-in (" + RecordPrinter.printable(e.getMessage()) + ")");
+      return;
+    }
+    out.println(RecordPrinter.printable("! " + at + ": record " + fields.get("id") + " (" + fields.get("bytes")
+        + " bytes) was too large for Kafka; kept whole in " + fields.get("kept_in") + " on the gateway that wrote it"));
+  }
 
   /**
    * Prints the matching records of {@code topic}; returns {@link AuditTail#EXIT_OK}, {@link
@@ -80,7 +114,12 @@ public final class KafkaTail {
         while (!Thread.currentThread().isInterrupted() && (follow || !reached(consumer, end))) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
             String json = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
-            printer.print(json, "partition " + r.partition() + " offset " + r.offset());
+            String at = "partition " + r.partition() + " offset " + r.offset();
+            if (r.headers().lastHeader(KafkaSink.HEADER_REJECTED) != null) {
+              printStandIn(json, r.key(), route, at, out);
+            } else {
+              printer.print(json, at);
+            }
           }
         }
       } catch (InterruptException e) {

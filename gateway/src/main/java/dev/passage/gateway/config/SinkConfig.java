@@ -30,7 +30,10 @@ import java.util.Map;
  *                     route's records stay in order in one partition; or {@code id}, {@code request_id},
  *                     {@code outcome}, {@code reason}). A record whose field is null has no key.
  * @param properties   kafka: producer settings passed verbatim to the client (SASL, TLS, timeouts),
- *                     overriding Passage's defaults; unknown names are errors
+ *                     overriding Passage's defaults; unknown names are errors. Passage sets
+ *                     {@code max.request.size} to the largest record the capture limits allow
+ *                     ({@link AuditRecordBound}); a record refused as too large all the same is set
+ *                     aside (README, "Records too large for Kafka")
  */
 public record SinkConfig(String type, String path, Long maxFileBytes, Integer maxFiles, String bootstrapServers,
     String topic, String acks, String compression, String linger, Integer batchBytes, String key,
@@ -49,10 +52,19 @@ public record SinkConfig(String type, String path, Long maxFileBytes, Integer ma
     maxFileBytes = maxFileBytes == null && type.equals(FILE) ? Long.valueOf(100L * 1024 * 1024) : maxFileBytes;
   }
 
-  /** A kafka sink's settings, defaults filled in; call on a validated config. */
+  /** A kafka sink's settings, defaults filled in, without a record bound or a file for refused records. */
   public KafkaSinkSettings kafkaSettings() {
+    return kafkaSettings(0, null);
+  }
+
+  /**
+   * A kafka sink's settings, defaults filled in; call on a validated config. {@code maxRecordBytes}
+   * sizes the producer's requests ({@link AuditRecordBound}); {@code rejectedFile} keeps records the
+   * broker refuses as too large (null: none).
+   */
+  public KafkaSinkSettings kafkaSettings(long maxRecordBytes, java.nio.file.Path rejectedFile) {
     return new KafkaSinkSettings(bootstrapServers, topic, acks, compression,
         linger == null ? null : Durations.parse(linger), batchBytes == null ? KafkaSinkSettings.DEFAULT_BATCH_BYTES : batchBytes,
-        key, properties);
+        key, properties, maxRecordBytes, rejectedFile);
   }
 }

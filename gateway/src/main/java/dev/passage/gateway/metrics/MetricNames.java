@@ -93,6 +93,13 @@ public final class MetricNames {
   public static final String AUDIT_KAFKA_UNACKNOWLEDGED = "passage.audit.kafka.unacknowledged.records";
   /** Counter {@code passage_audit_kafka_send_failures_total}: Kafka sends that failed, each re-sent (no record is dropped for it). */
   public static final String AUDIT_KAFKA_SEND_FAILURES = "passage.audit.kafka.send.failures";
+  /**
+   * Counter {@code passage_audit_kafka_rejected_records_total}: records the producer or the broker
+   * refused as too large; each was set aside (kept whole in the rejected file beside the spool) and
+   * a stand-in with its id was sent in its place. Any increase means the topic's
+   * {@code max.message.bytes} is below what the capture limits allow.
+   */
+  public static final String AUDIT_KAFKA_REJECTED = "passage.audit.kafka.rejected.records";
   /** Gauge {@code passage_audit_queue_records}: records waiting for a sink. */
   public static final String AUDIT_QUEUE_RECORDS = "passage.audit.queue.records";
   /** Gauge {@code passage_audit_queue_bytes}: heap held by records waiting for the sinks (audit.queue_bytes bounds it). */

@@ -64,8 +64,12 @@ final class AuditTrail {
     return budget.share(route.shareBytes(budget.limit()));
   }
 
-  /** The trail for a config, or null when no sink is configured (no records at all). */
-  static AuditTrail create(AuditConfig config) throws IOException {
+  /**
+   * The trail for a config, or null when no sink is configured (no records at all). {@code
+   * maxRecordBytes} is the largest record the capture limits allow ({@code AuditRecordBound}): Kafka
+   * sinks size their requests by it.
+   */
+  static AuditTrail create(AuditConfig config, long maxRecordBytes) throws IOException {
     if (config.sinks().isEmpty()) {
       return null;
     }
@@ -75,7 +79,10 @@ final class AuditTrail {
     try {
       for (SinkConfig s : config.sinks()) {
         if (s.type().equals(SinkConfig.KAFKA)) {
-          KafkaSink k = new KafkaSink(s.kafkaSettings());
+          // A record the broker refuses as too large is kept whole beside the spool, if there is one.
+          Path rejected = config.spool() == null ? null
+              : Path.of(config.spool().dir()).resolve("kafka-rejected." + s.topic() + ".jsonl");
+          KafkaSink k = new KafkaSink(s.kafkaSettings(maxRecordBytes, rejected));
           kafka.add(k);
           sinks.add(k);
           continue;
@@ -196,7 +203,12 @@ final class AuditTrail {
     return kafkaSinks.stream().mapToLong(KafkaSink::unacknowledged).sum();
   }
 
-  /** Sends to Kafka that failed (each is re-sent), over every Kafka sink. */
+  /** Records Kafka refused as too large and that were set aside, over every Kafka sink. */
+  long kafkaRejectedRecords() {
+    return kafkaSinks.stream().mapToLong(KafkaSink::rejectedRecords).sum();
+  }
+
+    /** Sends to Kafka that failed (each is re-sent), over every Kafka sink. */
   long kafkaFailedSends() {
     return kafkaSinks.stream().mapToLong(KafkaSink::failedSends).sum();
   }

@@ -7,6 +7,7 @@ import dev.passage.gateway.metrics.GatewayMetrics;
 import dev.passage.gateway.metrics.MetricNames;
 import dev.passage.gateway.metrics.ReadinessCheck;
 import dev.passage.gateway.metrics.RouteMeters;
+import dev.passage.gateway.config.AuditRecordBound;
 import dev.passage.gateway.config.Durations;
 import dev.passage.gateway.config.PassageConfig;
 import dev.passage.gateway.config.RouteConfig;
@@ -101,7 +102,7 @@ public final class Gateway {
   private Future<Void> bind() {
     int maxHeader = config.server().maxHeaderBytes();
     try {
-      trail = AuditTrail.create(config.audit());
+      trail = AuditTrail.create(config.audit(), AuditRecordBound.bytes(config));
     } catch (java.io.IOException e) {
       return Future.failedFuture(new IllegalStateException("cannot open audit sink: " + e.getMessage(), e));
     }
@@ -243,6 +244,9 @@ public final class Gateway {
         trail, t -> t.kafkaUnacknowledged());
     metrics.counter(MetricNames.AUDIT_KAFKA_SEND_FAILURES, "Kafka sends of audit records that failed (each is re-sent)",
         trail, t -> t.kafkaFailedSends());
+    metrics.counter(MetricNames.AUDIT_KAFKA_REJECTED,
+        "audit records refused by Kafka as too large, set aside in the rejected file with a stand-in sent instead",
+        trail, t -> t.kafkaRejectedRecords());
     registerSpoolGauges();
     metrics.gauge(MetricNames.CAPTURE_BUDGET_IN_USE, "body capture memory reserved now", trail.budget, b -> b.inUse());
     metrics.gauge(MetricNames.CAPTURE_BUDGET_LIMIT, "body capture memory limit (audit.budget_bytes)",

@@ -61,6 +61,7 @@ class MetricNamesTest {
     counter(registry, expected, MetricNames.AUDIT_COMPRESSION_ERRORS, "passage_audit_compression_errors_total");
     gauge(registry, expected, MetricNames.AUDIT_KAFKA_UNACKNOWLEDGED, "passage_audit_kafka_unacknowledged_records");
     counter(registry, expected, MetricNames.AUDIT_KAFKA_SEND_FAILURES, "passage_audit_kafka_send_failures_total");
+    counter(registry, expected, MetricNames.AUDIT_KAFKA_REJECTED, "passage_audit_kafka_rejected_records_total");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_RECORDS, "passage_audit_queue_records");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_BYTES, "passage_audit_queue_bytes");
     gauge(registry, expected, MetricNames.AUDIT_QUEUE_LIMIT_BYTES, "passage_audit_queue_limit_bytes");

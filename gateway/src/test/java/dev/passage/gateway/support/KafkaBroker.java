@@ -56,8 +56,14 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   public void createTopic(String name, int partitions) throws Exception {
+    createTopic(name, partitions, Map.of());
+  }
+
+  /** A topic with topic-level settings, e.g. {@code max.message.bytes}. */
+  public void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
     try (Admin admin = cluster.admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all()
+          .get(30, TimeUnit.SECONDS);
     }
   }
 
