@@ -212,7 +212,7 @@ final class ConfigValidator {
       SinkConfig s = a.sinks().get(i);
       switch (s.type()) {
         case SinkConfig.FILE -> fileSink(at, s);
-        case SinkConfig.KAFKA -> kafkaSink(at, s);
+        case SinkConfig.KAFKA -> kafkaSink(at, s, a.spool() != null);
         default -> error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file or kafka)");
       }
     }
@@ -351,7 +351,7 @@ final class ConfigValidator {
     onlyFor(at, "a kafka sink", s.properties(), "properties");
   }
 
-  private void kafkaSink(String at, SinkConfig s) {
+  private void kafkaSink(String at, SinkConfig s, boolean chained) {
     onlyFor(at, "a file sink", s.path(), "path");
     onlyFor(at, "a file sink", s.maxFileBytes(), "max_file_bytes");
     onlyFor(at, "a file sink", s.maxFiles(), "max_files");
@@ -391,6 +391,13 @@ final class ConfigValidator {
     range(at + ".batch_bytes", s.batchBytes(), 1, 64 * 1024 * 1024);
     if (s.key() != null && !KafkaSinkSettings.KEY_FIELDS.contains(s.key())) {
       error(at + ".key", "expected a top-level record field: one of " + String.join(", ", KafkaSinkSettings.KEY_FIELDS));
+    } else if (chained && s.key() != null && !s.key().equals(KafkaSinkSettings.INSTANCE_KEY)) {
+      // Refused, not overridden: the operator asked for an order the chain cannot have.
+      error(at + ".key", "must be instance (the default) with audit.spool: records are chained, and a gateway's chain "
+          + "must stay in one partition, in order, to be verified (keyed by " + s.key() + " it would be spread over "
+          + "partitions, with no order between them); remove the key to use instance");
+    } else if (!chained && KafkaSinkSettings.INSTANCE_KEY.equals(s.key())) {
+      error(at + ".key", "instance needs audit.spool: records carry their gateway instance only when chained");
     }
     if (s.properties() != null) {
       for (var e : s.properties().entrySet()) {
@@ -401,7 +408,7 @@ final class ConfigValidator {
       }
     }
     if (serversOk && topicOk && errors.stream().noneMatch(e -> e.path().startsWith(at + "."))) {
-      String problem = s.kafkaSettings().problemWithProperties();
+      String problem = s.kafkaSettings(0, null, chained).problemWithProperties();
       if (problem != null) {
         // Name the property when the problem starts with its name, so the line points at it.
         String field = s.properties() == null ? null : s.properties().keySet().stream()

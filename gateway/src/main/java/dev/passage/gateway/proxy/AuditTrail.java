@@ -82,7 +82,7 @@ final class AuditTrail {
           // A record the broker refuses as too large is kept whole beside the spool, if there is one.
           Path rejected = config.spool() == null ? null
               : Path.of(config.spool().dir()).resolve("kafka-rejected." + s.topic() + ".jsonl");
-          KafkaSink k = new KafkaSink(s.kafkaSettings(maxRecordBytes, rejected));
+          KafkaSink k = new KafkaSink(s.kafkaSettings(maxRecordBytes, rejected, config.spool() != null));
           kafka.add(k);
           sinks.add(k);
           continue;
