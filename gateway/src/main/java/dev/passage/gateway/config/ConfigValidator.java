@@ -284,10 +284,47 @@ final class ConfigValidator {
     }
     duration("audit.integrity.checkpoint_interval", i.checkpointInterval());
     duration("audit.integrity.checkpoint_failure_timeout", i.checkpointFailureTimeout());
-    if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
-      error("audit.integrity.anchor.path", "required: a file for checkpoints, kept apart from the audit files");
+    if (i.anchor() != null && i.anchor().kafka() != null) {
+      if (i.anchor().path() != null) {
+        error("audit.integrity.anchor.path", "give either path or kafka, not both: the anchor is one destination");
+      }
+      kafkaAnchor(i.anchor().kafka(), a);
+    } else if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
+      error("audit.integrity.anchor.path", "required (or anchor.kafka): a file for checkpoints, kept apart from the "
+          + "audit files");
     } else if (i.anchor() != null && signingKeyId != null && earlierKeyIds != null) {
       rotation(i, signingKeyId, earlierKeyIds);
+    }
+  }
+
+  /** {@code audit.integrity.anchor.kafka}: servers, a topic that is not a sink's, producer properties. */
+  private void kafkaAnchor(IntegrityConfig.KafkaAnchorConfig k, AuditConfig a) {
+    String at = "audit.integrity.anchor.kafka";
+    if (k.bootstrapServers() == null || k.bootstrapServers().isBlank()) {
+      error(at + ".bootstrap_servers", "required for a kafka anchor: host:port[,host:port...]");
+    } else if (!java.util.Arrays.stream(k.bootstrapServers().split(",", -1))
+        .allMatch(server -> BOOTSTRAP_SERVER.matcher(server.trim()).matches())) {
+      error(at + ".bootstrap_servers", "expected host:port[,host:port...], got \"" + k.bootstrapServers() + "\"");
+    }
+    if (k.topic() == null || !TOPIC.matcher(k.topic()).matches()) {
+      error(at + ".topic", k.topic() == null ? "required for a kafka anchor"
+          : "a topic name is 1-249 letters, digits, '.', '_' or '-'");
+    } else if (a.sinks().stream().anyMatch(s -> SinkConfig.KAFKA.equals(s.type()) && k.topic().equals(s.topic()))) {
+      error(at + ".topic", "is an audit sink's topic: the anchor must be kept apart from the trail it attests");
+    }
+    if (k.properties() != null) {
+      for (var e : k.properties().entrySet()) {
+        if (e.getValue() == null) {
+          error(at + ".properties." + e.getKey(), "needs a value");
+          return;
+        }
+      }
+    }
+    String problem = dev.passage.audit.kafka.KafkaAnchor.problemWithProperties(k.properties());
+    if (problem != null) {
+      String field = k.properties() == null ? null : k.properties().keySet().stream()
+          .filter(problem::startsWith).findFirst().orElse(null);
+      error(at + ".properties" + (field == null ? "" : "." + field), problem);
     }
   }
 
