@@ -159,4 +159,29 @@ class KafkaSinkConfigTest {
     assertEquals(List.of("kafka.yaml:4 audit.sinks[0].key: instance needs audit.spool: records carry their gateway "
         + "instance only when chained"), noSpool.errors().stream().map(ConfigError::toString).toList());
   }
+
+  @Test
+  void aKafkaAnchorIsCheckedAtLoadWithFileLineAndField() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("anchor.yaml", """
+        listen: 127.0.0.1:8080
+        audit:
+          spool: { dir: /tmp/spool }
+          integrity:
+            signing_key: /nonexistent/audit.key
+            anchor:
+              kafka:
+                bootstrap_servers: "k1:9092,nohostport"
+                topic: passage.audit
+                properties: { acks: 1, sasl.mechansim: PLAIN }
+          sinks:
+            - { type: kafka, bootstrap_servers: "k1:9092", topic: passage.audit }
+        """ + ROUTES, Map.<String, String>of()::get));
+    List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+    assertTrue(errors.contains("anchor.yaml:8 audit.integrity.anchor.kafka.bootstrap_servers: expected host:port[,host:port...], "
+        + "got \"k1:9092,nohostport\""), errors.toString());
+    assertTrue(errors.contains("anchor.yaml:9 audit.integrity.anchor.kafka.topic: is an audit sink's topic: the anchor must "
+        + "be kept apart from the trail it attests"), errors.toString());
+    assertTrue(errors.contains("anchor.yaml:10 audit.integrity.anchor.kafka.properties.sasl.mechansim: sasl.mechansim is "
+        + "not a Kafka producer setting"), errors.toString());
+  }
 }
