@@ -9,15 +9,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * The anchor destination ({@code audit.integrity.anchor.path}): checkpoints appended, one per line,
- * each forced to disk, by every sink's delivery thread once its sink stored them. Kept apart from the
+ * The anchor file ({@code audit.integrity.anchor.path}): checkpoints appended, one per line, each
+ * forced to disk, by the pipeline's anchor thread ({@link AnchorWriter}) once their sink stored them. Kept apart from the
  * logs, it still holds the last checkpoints when someone cuts the logs' tail.
  *
  * <p>A crash (or a failed write) can leave the file ending inside a line; the next append first ends
  * that fragment with a newline, so the checkpoints after it stay whole lines (verify skips the cut
  * one, and a retried append repeats lines, which is harmless: they attest the same).
  */
-final class AnchorFile implements AutoCloseable {
+final class AnchorFile implements CheckpointAnchor {
 
   private final Path path;
   private final FileChannel channel;
@@ -44,8 +44,9 @@ final class AnchorFile implements AutoCloseable {
     }
   }
 
-  /** Appends and forces the lines; several delivery threads share the file. */
-  synchronized void append(List<byte[]> lines) throws IOException {
+  /** Appends and forces the lines. */
+  @Override
+  public synchronized void append(List<byte[]> lines) throws IOException {
     if (midLine) {
       ByteBuffer nl = ByteBuffer.wrap(new byte[] {'\n'});
       while (nl.hasRemaining()) {
@@ -67,7 +68,8 @@ final class AnchorFile implements AutoCloseable {
     channel.force(false);
   }
 
-  String describe() {
+  @Override
+  public String describe() {
     return "audit anchor " + path;
   }
 

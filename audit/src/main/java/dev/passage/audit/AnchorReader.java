@@ -59,6 +59,25 @@ final class AnchorReader {
   }
 
   /**
+   * Checkpoints from a source (a Kafka anchor topic: one checkpoint per record). A record that is not
+   * a checkpoint makes the anchor unusable, as in a file.
+   */
+  static Anchor read(TrailSource source) throws IOException {
+    List<Entry> out = new ArrayList<>();
+    try (SourceLines lines = new SourceLines(source)) {
+      for (TrailLine l = lines.next(); l != null; l = lines.next()) {
+        if (l.kind() != TrailLine.Kind.CHECKPOINT) {
+          throw new IOException("anchor " + source.describe() + ": the record at " + TrailFinding.place(l.file(), l.line())
+              + " is not a checkpoint");
+        }
+        limit(out.size(), source.describe());
+        out.add(new Entry(l.file(), l.line(), "anchor checkpoint", l.checkpoint()));
+      }
+    }
+    return new Anchor(out, 0);
+  }
+
+  /**
    * An anchor file: one checkpoint per line. A line that begins as a checkpoint and is not JSON is one
    * an append cut short (a crash; the gateway ends such a fragment before appending again): skipped
    * and counted. Any other line makes the anchor unusable.

@@ -44,8 +44,8 @@ public final class AuditPipeline {
   private final List<SinkDelivery> deliveries = new ArrayList<>();
   private final List<Thread> deliveryThreads = new ArrayList<>();
   private final AtomicLong spooled = new AtomicLong();
-  /** Where every sink's stored checkpoints are appended; null without one. */
-  private AnchorFile anchor;
+  /** The anchor's own thread, to which every sink's stored checkpoints go; null without an anchor. */
+  private AnchorWriter anchor;
   /** Whether sinks' records are chained ({@link IntegritySettings} given). */
   private final boolean chained;
   /** The signing key's id, then earlier keys' ids; empty without a signing key. */
@@ -90,6 +90,24 @@ public final class AuditPipeline {
    */
   public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
       Duration flushInterval, SpoolSettings spool, IntegritySettings integrity) {
+    this(sinks, queueRecords, queueBytes, policy, flushInterval, spool, integrity, null);
+  }
+
+  /**
+   * As above, with {@code anchor} (non-null: it replaces {@code integrity.anchor()}, and needs a signing
+   * key) as the destination the checkpoints sinks stored also go to, on the pipeline's own anchor
+   * thread: a Kafka topic, say. The pipeline closes it, also when this constructor fails.
+   */
+  public AuditPipeline(List<AuditSink> sinks, int queueRecords, long queueBytes, QueueFullPolicy policy,
+      Duration flushInterval, SpoolSettings spool, IntegritySettings integrity, CheckpointAnchor anchor) {
+    try {
+      if (anchor != null && (integrity == null || !integrity.signs())) {
+        throw new IllegalArgumentException("an anchor needs a signing key: it holds signed checkpoints");
+      }
+    } catch (IllegalArgumentException e) {
+      closeQuietly(anchor);
+      throw e;
+    }
     Objects.requireNonNull(sinks, "sinks");
     if (integrity != null && spool == null) {
       throw new IllegalArgumentException("audit integrity needs a spool: the chain head is kept with it");
@@ -129,19 +147,24 @@ public final class AuditPipeline {
       try {
         this.spool = AuditSpool.open(spool, keys);
       } catch (IOException e) {
+        closeQuietly(anchor);
         throw new UncheckedIOException("cannot open the audit spool " + spool.dir() + ": " + e.getMessage(), e);
       }
       String keyId = null;
       if (integrity != null && integrity.signs()) {
         keyId = Ed25519Keys.keyId(Ed25519Keys.publicOf(integrity.signingKey()));
-        if (integrity.anchor() != null) {
+        CheckpointAnchor target = anchor;
+        if (target == null && integrity.anchor() != null) {
           try {
-            this.anchor = new AnchorFile(integrity.anchor());
+            target = new AnchorFile(integrity.anchor());
           } catch (IOException e) {
             this.spool.close();
             throw new UncheckedIOException("cannot open the audit anchor " + integrity.anchor() + ": " + e.getMessage(), e);
           }
         }
+        this.anchor = target == null ? null : new AnchorWriter(target, AnchorWriter.DEFAULT_CAPACITY);
+      } else {
+        closeQuietly(anchor);
       }
       for (int i = 0; i < sinks.size(); i++) {
         SpoolCursor cursor = this.spool.cursor(keys.get(i)[0]);
@@ -152,7 +175,7 @@ public final class AuditPipeline {
         }
         CheckpointWriter checkpoints = null;
         if (integrity != null && integrity.signs()) {
-          checkpoints = new CheckpointWriter(integrity, keyId, anchor, sinks.get(i).describe(), chain.head());
+          checkpoints = new CheckpointWriter(integrity, keyId, this.anchor, chain.head());
         }
         SinkDelivery d = new SinkDelivery(this.spool, cursor, sinks.get(i), flushInterval.toNanos(), chain, checkpoints);
         deliveries.add(d);
@@ -167,7 +190,20 @@ public final class AuditPipeline {
     // Not a daemon: the JVM must not exit with records still queued; close() ends the thread.
     this.writer.setDaemon(false);
     this.writer.start();
+    if (this.anchor != null) {
+      this.anchor.start();
+    }
     deliveryThreads.forEach(Thread::start);
+  }
+
+  private static void closeQuietly(CheckpointAnchor anchor) {
+    if (anchor != null) {
+      try {
+        anchor.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("closing {} failed", anchor.describe(), e);
+      }
+    }
   }
 
   /**
@@ -342,11 +378,8 @@ public final class AuditPipeline {
     }
     spool.close();
     if (anchor != null) {
-      try {
-        anchor.close();
-      } catch (IOException e) {
-        LOG.warn("closing {} failed", anchor.describe(), e);
-      }
+      // The deliveries' last checkpoints are queued by now; the anchor gets what is left of the timeout.
+      anchor.close(deadline);
     }
   }
 
@@ -424,10 +457,12 @@ public final class AuditPipeline {
   /** How long checkpoints have not been storable (a sink or the anchor failing), in milliseconds; 0 when they are. */
   public long checkpointsFailingMillis() {
     long now = System.currentTimeMillis();
-    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> {
+    long sinks = deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> {
       long since = d.checkpoints().failingSinceMillis();
       return since == 0 ? 0 : Math.max(1, now - since);
     }).max().orElse(0);
+    long anchorSince = anchor == null ? 0 : anchor.failingSinceMillis();
+    return Math.max(sinks, anchorSince == 0 ? 0 : Math.max(1, now - anchorSince));
   }
 
   /** Checkpoints stored by their sinks since start. */
@@ -435,9 +470,24 @@ public final class AuditPipeline {
     return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().written()).sum();
   }
 
-  /** Failed appends to the anchor (retried at the next flush). */
+  /** Failed appends to the anchor (each retried, on the anchor's own thread). */
   public long anchorErrors() {
-    return deliveries.stream().filter(d -> d.checkpoints() != null).mapToLong(d -> d.checkpoints().anchorErrors()).sum();
+    return anchor == null ? 0 : anchor.errors();
+  }
+
+  /** Checkpoints dropped before they reached the anchor: newer ones filled its queue while it failed. */
+  public long anchorDroppedCheckpoints() {
+    return anchor == null ? 0 : anchor.dropped();
+  }
+
+  /** Checkpoints waiting for the anchor. */
+  public int anchorQueuedCheckpoints() {
+    return anchor == null ? 0 : anchor.queued();
+  }
+
+  /** Whether checkpoints also go to an anchor. */
+  public boolean hasAnchor() {
+    return anchor != null;
   }
 
   /** Records appended to the spool since start (0 without a spool). */

@@ -54,6 +54,32 @@ public final class AuditVerify {
         return EXIT_UNUSABLE;
       }
     }
+    return verify(() -> new TrailReader(TrailFiles.inWriteOrder(files)), publicKeys, anchor, anchorToken, null, out);
+  }
+
+  /**
+   * A trail that is not files (a Kafka topic, read partition after partition), verified exactly as
+   * files are: the same findings and exit codes, places named by the source.
+   *
+   * @param anchorSource checkpoints read from a source (a Kafka anchor topic), or null; not with {@code anchor}
+   */
+  public static int run(TrailSource trail, List<Path> publicKeys, String anchor, String anchorToken,
+      TrailSource anchorSource, PrintStream out) {
+    if (anchor != null && anchorSource != null) {
+      out.println("unusable: give one anchor, not two");
+      return EXIT_UNUSABLE;
+    }
+    return verify(() -> new SourceLines(trail), publicKeys, anchor, anchorToken, anchorSource, out);
+  }
+
+  /** Opens the trail's lines (files are opened lazily, a source may connect). */
+  @FunctionalInterface
+  private interface Opener {
+    TrailLines open() throws IOException;
+  }
+
+  private static int verify(Opener trailLines, List<Path> publicKeys, String anchor, String anchorToken,
+      TrailSource anchorSource, PrintStream out) {
     Map<String, PublicKey> keys = null;
     Map<String, NavigableMap<Long, Checkpoint>> anchored = new HashMap<>();
     int cutAnchorLines = 0;
@@ -66,8 +92,9 @@ public final class AuditVerify {
           }
         }
       }
-      if (anchor != null) {
-        AnchorReader.Anchor read = AnchorReader.read(anchor, anchorToken);
+      if (anchor != null || anchorSource != null) {
+        AnchorReader.Anchor read = anchorSource != null ? AnchorReader.read(anchorSource)
+            : AnchorReader.read(anchor, anchorToken);
         cutAnchorLines = read.cutLines();
         TrailFinding bad = checkAnchor(read.entries(), keys, anchored);
         if (bad != null) {
@@ -87,7 +114,7 @@ public final class AuditVerify {
     long started = System.nanoTime();
     long bytes;
     long unterminated;
-    try (TrailReader trail = new TrailReader(TrailFiles.inWriteOrder(files))) {
+    try (TrailLines trail = trailLines.open()) {
       try {
         finding = verifier.verify(trail);
       } catch (TrailReader.DamagedFileException e) {
@@ -101,7 +128,7 @@ public final class AuditVerify {
       return EXIT_UNUSABLE;
     }
     if (verifier.records == 0 && (finding == null || finding.detail().contains("no hash"))) {
-      out.println("unusable: no chained records in the files given (records are chained only when written through "
+      out.println("unusable: no chained records in the trail given (records are chained only when written through "
           + "audit.spool)");
       return EXIT_UNUSABLE;
     }
@@ -110,11 +137,12 @@ public final class AuditVerify {
       return EXIT_TAMPERED;
     }
     long millis = Math.max(1, (System.nanoTime() - started) / 1_000_000);
+    boolean anchorGiven = anchor != null || anchorSource != null;
     out.println(AuditTail.printable("intact: " + verifier.records + " records in " + verifier.streams().size()
         + " stream(s) " + verifier.streams().keySet().stream().sorted().toList() + ", " + verifier.duplicates
         + " replayed duplicates, " + verifier.tornWrites + " torn writes, " + verifier.checkpoints + " checkpoints"
         + (keys == null ? " (signatures NOT checked: no --public-key)" : " (signatures verified)")
-        + (anchor == null ? "" : ", anchor matched") + "; " + bytes / 1024 / 1024 + " MiB in " + millis + " ms"));
+        + (anchorGiven ? ", anchor matched" : "") + "; " + bytes / 1024 / 1024 + " MiB in " + millis + " ms"));
     if (unterminated > 0) {
       out.println("note: the last file ends with " + unterminated + " bytes without a newline (a write in progress); "
           + "not verified");
@@ -124,7 +152,7 @@ public final class AuditVerify {
           + "interrupted); skipped");
     }
     for (String s : verifier.anchorStreamsNotSeen()) {
-      out.println(AuditTail.printable("note: the anchor has stream " + s + ", which has no records in these files "
+      out.println(AuditTail.printable("note: the anchor has stream " + s + ", which has no records in this trail "
           + "(another sink's?); not checked"));
     }
     return EXIT_INTACT;

@@ -38,7 +38,7 @@ final class ChainVerifier {
     return streams;
   }
 
-  TrailFinding verify(TrailReader trail) throws IOException {
+  TrailFinding verify(TrailLines trail) throws IOException {
     for (TrailLine l = trail.next(); l != null; l = trail.next()) {
       TrailFinding f = switch (l.kind()) {
         case BAD -> bad(l, trail.peek());
@@ -179,12 +179,12 @@ final class ChainVerifier {
     return null;
   }
 
-  private TrailFinding truncatedAgainstAnchor(TrailReader trail) {
+  private TrailFinding truncatedAgainstAnchor(TrailLines trail) {
     for (Map.Entry<String, NavigableMap<Long, Checkpoint>> e : anchor.entrySet()) {
       StreamState s = streams.get(e.getKey());
       Checkpoint newest = e.getValue().lastEntry().getValue();
       if (s != null && newest.seq() > s.max) {
-        return new TrailFinding(Tampering.TRUNCATED, trail.lastFile(), trail.lastLine() + 1, s.stream, s.max + 1,
+        return new TrailFinding(Tampering.TRUNCATED, trail.endPlace(s), trail.endLine(s), s.stream, s.max + 1,
             "the anchor holds a checkpoint of seq " + newest.seq() + " (" + newest.time() + ") but the trail ends at seq "
                 + s.max);
       }

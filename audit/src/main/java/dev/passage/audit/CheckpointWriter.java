@@ -1,49 +1,37 @@
 package dev.passage.audit;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Decides when one sink's delivery writes a signed checkpoint of its chain head (every {@code
  * checkpointEvery} records, at least every {@code checkpointInterval} while the head moves, and at a
- * graceful stop), and appends the checkpoints the sink stored to the anchor. Delivery thread only,
- * apart from the read-only views.
+ * graceful stop), and hands the checkpoints the sink stored to the anchor's own thread ({@link
+ * AnchorWriter}), which never makes this delivery wait. Delivery thread only, apart from the read-only views.
  */
 final class CheckpointWriter {
 
-  private static final Logger LOG = LoggerFactory.getLogger(CheckpointWriter.class);
-  /** Checkpoints the anchor may be behind by; past it the oldest are dropped (a later one attests more). */
-  static final int MAX_UNANCHORED = 64;
-
   private final IntegritySettings settings;
   private final String keyId;
-  private final AnchorFile anchor;
-  private final String sink;
+  private final AnchorWriter anchor;
   private long linkedSince;
   private long lastSeq;
   private long lastNanos = System.nanoTime();
   /** Written to the sink, waiting for its flush before they go to the anchor. */
   private final List<byte[]> unflushed = new ArrayList<>();
-  /** Stored by the sink, not yet in the anchor (its write failed). */
-  private final List<byte[]> unanchored = new ArrayList<>();
   private final AtomicLong written = new AtomicLong();
-  private final AtomicLong anchorErrors = new AtomicLong();
   private volatile long lastStoredMillis = System.currentTimeMillis();
   /** The last checkpoint line the sink stored in this run (without its newline), or null: what /audit/head serves. */
   private volatile String latestStored;
-  /** Since when checkpoints could not be stored (the sink or the anchor failing), or 0. */
+  /** Since when checkpoints could not be stored (the sink failing), or 0. */
   private volatile long failingSinceMillis;
 
-  CheckpointWriter(IntegritySettings settings, String keyId, AnchorFile anchor, String sink, ChainHead head) {
+  CheckpointWriter(IntegritySettings settings, String keyId, AnchorWriter anchor, ChainHead head) {
     this.settings = settings;
     this.keyId = keyId;
     this.anchor = anchor;
-    this.sink = sink;
     this.lastSeq = head.seq();
   }
 
@@ -79,47 +67,24 @@ final class CheckpointWriter {
     }
   }
 
-  /** The sink flushed: its checkpoints are stored there; append them to the anchor (a failure is retried next time). */
+  /** The sink flushed: its checkpoints are stored there, and now go to the anchor. */
   void flushed() {
-    if (!unflushed.isEmpty()) {
-      written.addAndGet(unflushed.size());
-      lastStoredMillis = System.currentTimeMillis();
-      byte[] newest = unflushed.get(unflushed.size() - 1);
-      latestStored = new String(newest, 0, newest.length - 1, java.nio.charset.StandardCharsets.US_ASCII);
-      unanchored.addAll(unflushed);
-      unflushed.clear();
-    }
-    if (anchor == null) {
-      unanchored.clear();
-      failingSinceMillis = 0;
+    failingSinceMillis = 0;
+    if (unflushed.isEmpty()) {
       return;
     }
-    if (unanchored.isEmpty()) {
-      failingSinceMillis = 0;
-      return;
+    written.addAndGet(unflushed.size());
+    lastStoredMillis = System.currentTimeMillis();
+    byte[] newest = unflushed.get(unflushed.size() - 1);
+    latestStored = new String(newest, 0, newest.length - 1, java.nio.charset.StandardCharsets.US_ASCII);
+    if (anchor != null) {
+      anchor.offer(List.copyOf(unflushed));
     }
-    try {
-      anchor.append(unanchored);
-      unanchored.clear();
-      failingSinceMillis = 0;
-    } catch (IOException e) {
-      anchorErrors.incrementAndGet();
-      if (failingSinceMillis == 0) {
-        failingSinceMillis = System.currentTimeMillis();
-      }
-      LOG.error("cannot append checkpoints of {} to {}; retried at the next flush", sink, anchor.describe(), e);
-      while (unanchored.size() > MAX_UNANCHORED) {
-        unanchored.remove(0);
-      }
-    }
+    unflushed.clear();
   }
 
   long written() {
     return written.get();
-  }
-
-  long anchorErrors() {
-    return anchorErrors.get();
   }
 
   String latestStored() {

@@ -15,7 +15,7 @@ import java.util.zip.ZipException;
  * {@link TrailLine}s with one line of lookahead ({@link #peek()}). Memory is bounded: a read buffer
  * and one line of at most {@link #MAX_LINE_BYTES} (a longer line makes the input unusable).
  */
-final class TrailReader implements AutoCloseable {
+final class TrailReader implements TrailLines {
 
   /** Larger than any record the spool takes with its default size (half of 1 GiB would be absurd for one line). */
   static final int MAX_LINE_BYTES = 256 * 1024 * 1024;
@@ -46,14 +46,16 @@ final class TrailReader implements AutoCloseable {
     this.files = files;
   }
 
-  TrailLine next() throws IOException {
+  @Override
+  public TrailLine next() throws IOException {
     TrailLine l = peek();
     aheadRead = false;
     ahead = null;
     return l;
   }
 
-  TrailLine peek() throws IOException {
+  @Override
+  public TrailLine peek() throws IOException {
     if (!aheadRead) {
       ahead = read();
       aheadRead = true;
@@ -69,11 +71,24 @@ final class TrailReader implements AutoCloseable {
     return lastLine;
   }
 
-  long unterminatedBytes() {
+  /** Files: a cut tail is named at the end of the last file, where the next line would have been. */
+  @Override
+  public String endPlace(StreamState s) {
+    return lastFile;
+  }
+
+  @Override
+  public long endLine(StreamState s) {
+    return lastLine + 1;
+  }
+
+  @Override
+  public long unterminatedBytes() {
     return unterminatedBytes;
   }
 
-  long bytesRead() {
+  @Override
+  public long bytesRead() {
     return bytesRead;
   }
 

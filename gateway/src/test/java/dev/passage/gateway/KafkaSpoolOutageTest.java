@@ -134,6 +134,11 @@ class KafkaSpoolOutageTest {
               + "in %d segments after draining%n", sent.size(), records.size(), records.size() - copies.size(), drained,
               KafkaSinkTest.metric(m, "passage_audit_spool_segments"));
           assertTrue(drained < maxSpool, "the spool drained, delivered segments deleted: " + drained + " < " + maxSpool);
+          // Re-sends across the outage kept the chained stream in order in its partition (key: instance).
+          AuditIntegrityTest.Verdict chain = AuditCheckpointTest.verifyCli("audit", "verify", "--kafka", kafka.bootstrap(),
+              "--topic", "spooled");
+          assertEquals(0, chain.exit(), chain.output());
+          assertTrue(chain.output().contains("intact: " + sent.size() + " records in 1 stream(s)"), chain.output());
         } finally {
           stop.set(true);
           load.join(30_000);

@@ -12,8 +12,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -45,6 +47,20 @@ import org.slf4j.LoggerFactory;
  * carry the same record id. A re-sent line may arrive after lines sent after it, so a route's order
  * holds except across a failure.
  *
+ * <p>Except with {@code key: instance} ({@link KafkaSinkSettings#ordered()}), the key of chained records:
+ * there a gateway's stream is one partition and must stay in chain order, re-sends included. The
+ * idempotent producer keeps a partition's order over its own retries, but once a batch fails for good
+ * (its delivery timeout, a refusal) it bumps its epoch and sends the batches behind it, which then land
+ * before the failed one is sent again (kafka-clients 4.3.1, {@code TransactionManager.handleFailedBatch}
+ * and {@code maybeResolveSequences}). So in this mode the first failure closes the producer from its
+ * own callback ({@code close(0)}: the batches behind it are aborted, never re-sequenced; callbacks of one
+ * partition run in send order, so none of them has succeeded yet), and the next write or flush makes a
+ * new producer and sends again <em>every</em> line from the first failed one on, in order, acknowledged
+ * or not. The broker took a prefix of the old producer's sends (its sequence numbers allow no gap), so
+ * the topic holds the stream in order, with at most a run of byte-identical repeats: the replayed
+ * duplicates {@code verify} accepts. A checkpoint line (no fields of its own to key by) is keyed like
+ * the record line before it, so it lands in its stream's partition, right after the record it attests.
+ *
  * <p>The one failure no retry cures is a record too large for the producer or the topic: it is set
  * aside ({@link OversizeRecords}: kept whole in a local file, counted, logged) and a small stand-in
  * with its id and key takes its place in the topic, so it never stalls the records behind it. The
@@ -73,19 +89,26 @@ public final class KafkaSink implements AuditSink {
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private static final byte[] SCHEMA_VERSION_BYTES = SCHEMA_VERSION.getBytes(StandardCharsets.UTF_8);
 
+  private static final byte[] CHECKPOINT_START = "{\"type\":\"checkpoint\",".getBytes(StandardCharsets.US_ASCII);
+
   private final KafkaSinkSettings settings;
-  private final Producer<byte[], byte[]> producer;
+  private final Function<Map<String, Object>, Producer<byte[], byte[]>> producers;
+  private final Map<String, Object> producerConfig;
+  /** Replaced only in the ordered mode, after a failure closed it. */
+  private Producer<byte[], byte[]> producer;
+  /** Ordered mode: a send failed and its callback closed {@link #producer}; the next write or flush replaces it. */
+  private volatile boolean producerStopped;
+  /** The thread that calls {@code send} (a failure reported during send is not a reason to stop the producer). */
+  private volatile Thread caller;
   private final RecordFields fields;
+  /** The key of the last record line handed over: a checkpoint line gets it too. */
+  private byte[] lastKey;
   /** Lines handed to the producer and not yet acknowledged, oldest first. */
   private final List<Pending> pending = new ArrayList<>();
   private long pendingBytes;
   /** Lines handed over whose latest send has not succeeded: +1 when handed over, -1 when the broker acknowledges it. */
   private final AtomicInteger unacknowledged = new AtomicInteger();
-  private final Callback acknowledged = (metadata, failure) -> {
-    if (failure == null) {
-      unacknowledged.decrementAndGet();
-    }
-  };
+  private Callback acknowledged;
   private final AtomicLong failedSends = new AtomicLong();
   /** How far a failed write got into its batch (lines handed over are not sent again). */
   private final BatchProgress progress = new BatchProgress();
@@ -94,9 +117,17 @@ public final class KafkaSink implements AuditSink {
 
   /** Creates the producer; it connects lazily, so a cluster that is down does not stop the gateway starting. */
   public KafkaSink(KafkaSinkSettings settings) throws IOException {
+    this(settings, KafkaProducer::new);
+  }
+
+  /** With another producer than the client's (a test's {@code MockProducer}). */
+  KafkaSink(KafkaSinkSettings settings, Function<Map<String, Object>, Producer<byte[], byte[]>> producers)
+      throws IOException {
     this.settings = settings;
+    this.producers = producers;
     this.fields = new RecordFields(settings.keyField());
     Map<String, Object> config = settings.producerConfig();
+    this.producerConfig = config;
     int maxRequestSize = effectiveMaxRequestSize(config, settings);
     this.oversize = new OversizeRecords(describe(), settings.topic(), maxRequestSize, settings.rejectedFile());
     if (maxRequestSize < settings.maxRecordBytes()) {
@@ -106,11 +137,68 @@ public final class KafkaSink implements AuditSink {
       LOG.info("{}: records up to {} bytes (max.request.size, from the capture limits); give the topic a "
           + "max.message.bytes of at least that, or a larger record is set aside", describe(), maxRequestSize);
     }
+    this.producer = newProducer();
+  }
+
+  private Producer<byte[], byte[]> newProducer() throws IOException {
+    Producer<byte[], byte[]> p;
     try {
-      this.producer = new KafkaProducer<>(config);
+      p = producers.apply(producerConfig);
     } catch (KafkaException e) {
       throw new IOException("cannot create the Kafka producer for " + describe() + ": " + e.getMessage(), e);
     }
+    AtomicBoolean stopping = new AtomicBoolean();
+    acknowledged = (metadata, failure) -> {
+      if (failure == null) {
+        unacknowledged.decrementAndGet();
+      } else if (settings.ordered() && Thread.currentThread() != caller && stopping.compareAndSet(false, true)) {
+        // On the producer's I/O thread this is close(0): nothing behind the failed line is sent.
+        producerStopped = true;
+        p.close(Duration.ZERO);
+      }
+    };
+    return p;
+  }
+
+  /**
+   * Ordered mode, after a failure stopped the producer: a new producer sends every line from the first
+   * one not acknowledged on, in order (see the class comment). Lines the old one had acknowledged after
+   * it count as unacknowledged again until the new one does.
+   */
+  private void restartIfStopped() throws IOException {
+    if (!producerStopped) {
+      return;
+    }
+    try {
+      producer.close(Duration.ZERO); // from this thread: waits until every old future has completed
+    } catch (KafkaException e) {
+      LOG.warn("closing the stopped Kafka producer for {} failed", describe(), e);
+    }
+    producerStopped = false;
+    producer = newProducer();
+    int first = 0;
+    while (first < pending.size() && succeeded(pending.get(first))) {
+      first++;
+    }
+    LOG.warn("{}: a send failed; sending again the {} records from the first unacknowledged one on, in order, "
+        + "with a new producer (a stream's order in its partition is kept; duplicates are possible)", describe(),
+        pending.size() - first);
+    try {
+      for (int i = first; i < pending.size(); i++) {
+        Pending p = pending.get(i);
+        if (succeeded(p)) {
+          unacknowledged.incrementAndGet();
+        }
+        send(p);
+      }
+    } catch (IOException e) {
+      producerStopped = true; // the next attempt starts over again, from the first unacknowledged line
+      throw e;
+    }
+  }
+
+  private static boolean succeeded(Pending p) {
+    return p.future != null && p.future.isDone() && failureOf(p.future) == null;
   }
 
   /** {@code max.request.size} as the producer will read it (properties may override Passage's value, as text). */
@@ -147,6 +235,8 @@ public final class KafkaSink implements AuditSink {
     if (closed) {
       throw new IOException(describe() + " is closed");
     }
+    caller = Thread.currentThread();
+    restartIfStopped();
     // A retry passes the same list: lines already handed over are not sent again.
     for (int i = progress.start(lines); i < lines.size(); i++) {
       if (pendingBytes >= MAX_UNACKNOWLEDGED_BYTES) {
@@ -187,7 +277,11 @@ public final class KafkaSink implements AuditSink {
     }
     closed = true;
     try {
-      resendFailed();
+      if (settings.ordered()) {
+        restartIfStopped();
+      } else {
+        resendFailed();
+      }
     } catch (IOException e) {
       LOG.warn("re-sending failed audit records to {} on close failed", describe(), e);
     }
@@ -213,7 +307,12 @@ public final class KafkaSink implements AuditSink {
     if (pending.isEmpty()) {
       return;
     }
-    resendFailed();
+    caller = Thread.currentThread();
+    if (settings.ordered()) {
+      restartIfStopped();
+    } else {
+      resendFailed();
+    }
     // After a flush every send has finished; what collect() leaves unfinished are stand-ins it just
     // sent for records set aside, and they must be acknowledged before this flush counts.
     while (!pending.isEmpty()) {
@@ -234,6 +333,9 @@ public final class KafkaSink implements AuditSink {
     Exception first = null;
     int failed = 0;
     int kept = 0;
+    // Ordered mode forgets only the acknowledged lines before the first that is not: the rest may have
+    // to be sent again as a whole.
+    boolean keepRest = false;
     // Compacts in place: an outage can leave many thousands pending, and removing one by one is quadratic.
     for (int i = 0; i < pending.size(); i++) {
       Pending p = pending.get(i);
@@ -247,10 +349,11 @@ public final class KafkaSink implements AuditSink {
           e = keepFailed; // not set aside: counted as a failed send below, and tried again
         }
       }
-      if (p.future.isDone() && e == null) {
+      if (p.future.isDone() && e == null && !keepRest) {
         pendingBytes -= p.bytes;
         continue;
       }
+      keepRest = settings.ordered() && !(p.future.isDone() && e == null) || keepRest;
       if (e != null && !p.failureCounted) {
         p.failureCounted = true;
         failed++;
@@ -339,6 +442,13 @@ public final class KafkaSink implements AuditSink {
   }
 
   private ProducerRecord<byte[], byte[]> toRecord(byte[] line) throws IOException {
+    if (Arrays.equals(line, 0, Math.min(line.length, CHECKPOINT_START.length), CHECKPOINT_START, 0,
+        CHECKPOINT_START.length)) {
+      // A checkpoint has no field of its own to key by: it goes where the records it attests went.
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(new RecordHeader(HEADER_SCHEMA_VERSION, SCHEMA_VERSION_BYTES));
+      return new ProducerRecord<>(settings.topic(), null, null, lastKey, withoutNewline(line), headers);
+    }
     RecordFields.Values v = fields.read(line);
     RecordHeaders headers = new RecordHeaders();
     if (v.id() != null) {
@@ -346,10 +456,14 @@ public final class KafkaSink implements AuditSink {
     }
     headers.add(new RecordHeader(HEADER_SCHEMA_VERSION, SCHEMA_VERSION_BYTES));
     byte[] key = v.key() == null ? null : v.key().getBytes(StandardCharsets.UTF_8);
-    // The value is exactly one JSON document: consumers (Connect converters) need no line framing.
+    lastKey = key;
+    return new ProducerRecord<>(settings.topic(), null, null, key, withoutNewline(line), headers);
+  }
+
+  /** The value is exactly one JSON document: consumers (Connect converters) need no line framing. */
+  private static byte[] withoutNewline(byte[] line) {
     int end = line.length > 0 && line[line.length - 1] == '\n' ? line.length - 1 : line.length;
-    byte[] value = end == line.length ? line : Arrays.copyOf(line, end);
-    return new ProducerRecord<>(settings.topic(), null, null, key, value, headers);
+    return end == line.length ? line : Arrays.copyOf(line, end);
   }
 
   private static Exception failureOf(Future<RecordMetadata> future) {

@@ -40,13 +40,18 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
   /** The client's own default {@code buffer.memory}: one record larger than it could never be sent either. */
   static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
   public static final String DEFAULT_KEY_FIELD = "route";
+  /**
+   * The key of chained records: the gateway instance, so that one gateway's stream (its chain for this
+   * sink) is one partition, in chain order, re-sends included (see {@link KafkaSink}).
+   */
+  public static final String INSTANCE_KEY = "instance";
   public static final List<String> ACKS = List.of("all", "1");
   public static final List<String> COMPRESSIONS = List.of("zstd", "lz4", "snappy", "gzip", "none");
   /**
    * Top-level scalar fields of a record (docs/audit-record.md) that make a useful key: {@code route}
    * keeps a route's records in order in one partition; {@code id} spreads them evenly.
    */
-  public static final List<String> KEY_FIELDS = List.of("route", "id", "request_id", "outcome", "reason");
+  public static final List<String> KEY_FIELDS = List.of("route", "id", "request_id", "outcome", "reason", INSTANCE_KEY);
 
   /**
    * How long {@code send()} may wait for topic metadata or buffer space. It runs on the audit writer
@@ -86,6 +91,14 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
   }
 
   /**
+   * Whether a stream must keep its order in its partition across failures too ({@code key: instance}):
+   * the sink then starts over from the first failed line instead of re-sending it alone.
+   */
+  public boolean ordered() {
+    return keyField.equals(INSTANCE_KEY);
+  }
+
+  /**
    * The producer's {@code max.request.size}: the client's 1 MiB, or the largest record the capture
    * limits allow when that is more (the producer compares it with a record's uncompressed size and
    * refuses a larger one at once, however well it would compress).
@@ -112,6 +125,10 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
     c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize());
     // The producer also refuses a record larger than its whole buffer.
     c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(DEFAULT_BUFFER_MEMORY, 2L * maxRequestSize()));
+    if (ordered() && !acks.equals("all")) {
+      // Without idempotence the producer's own retries keep a partition's order only one request at a time.
+      c.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    }
     c.putAll(properties);
     c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -147,6 +164,12 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, String ac
     boolean idempotent = Boolean.TRUE.equals(parsed.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG));
     if (idempotent && !(effectiveAcks.equals("all") || effectiveAcks.equals("-1"))) {
       return "enable.idempotence=true needs acks=all (got acks=" + effectiveAcks + ")";
+    }
+    int inFlight = ((Number) parsed.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION)).intValue();
+    if (ordered() && !idempotent && inFlight > 1) {
+      return ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "=" + inFlight + " without enable.idempotence "
+          + "lets the producer's retries reorder a partition; key: instance keeps a chained stream in order, so it "
+          + "needs enable.idempotence=true (acks=all) or max.in.flight.requests.per.connection=1";
     }
     long linger = ((Number) parsed.get(ProducerConfig.LINGER_MS_CONFIG)).longValue();
     long request = ((Number) parsed.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).longValue();

@@ -26,6 +26,11 @@ final class RecordFields {
     String key = null;
     boolean idSeen = false;
     boolean keySeen = false;
+    if (keyField.equals(KafkaSinkSettings.INSTANCE_KEY)) {
+      // Chained lines end with "instance","chain","hash" (RecordChain): read it there, not by parsing the body.
+      key = instanceFromTail(line);
+      keySeen = key != null;
+    }
     try (JsonParser p = JSON.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("an audit line is not a JSON object");
@@ -52,6 +57,30 @@ final class RecordFields {
     }
     return new Values(id, key);
   }
+
+  /**
+   * The {@code instance} of a chained line, from its fixed tail {@code ,"instance":"I","chain":{…},"hash":"…"}}
+   * (the id has no characters JSON escapes), or null when the line does not end that way.
+   */
+  static String instanceFromTail(byte[] line) {
+    byte[] member = INSTANCE_MEMBER;
+    int from = Math.max(0, line.length - TAIL_SEARCH);
+    for (int i = line.length - member.length; i >= from; i--) {
+      if (java.util.Arrays.equals(line, i, i + member.length, member, 0, member.length)) {
+        int start = i + member.length;
+        int end = start;
+        while (end < line.length && line[end] != '"') {
+          end++;
+        }
+        return end < line.length ? new String(line, start, end - start, java.nio.charset.StandardCharsets.US_ASCII) : null;
+      }
+    }
+    return null;
+  }
+
+  private static final byte[] INSTANCE_MEMBER = ",\"instance\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  /** The chain tail is at most about 600 bytes (two 128-character ids, a seq, two hashes). */
+  private static final int TAIL_SEARCH = 1024;
 
   record Values(String id, String key) {}
 }

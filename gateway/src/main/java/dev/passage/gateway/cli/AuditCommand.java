@@ -4,6 +4,7 @@ import dev.passage.audit.AuditTail;
 import dev.passage.audit.AuditVerify;
 import dev.passage.audit.Ed25519Keys;
 import dev.passage.audit.kafka.KafkaTail;
+import dev.passage.audit.kafka.KafkaVerify;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,13 +80,29 @@ final class AuditCommand implements Runnable {
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = "Check an audit trail's hash chain, checkpoints and anchor (docs/audit-record.md, Integrity)."
-          + " Exit 0: intact; 1: tampered (the first bad place is named); 2: unusable input.")
+      description = "Check an audit trail's hash chain, checkpoints and anchor (docs/audit-record.md, Integrity):"
+          + " FILE... or a whole Kafka topic (--kafka BOOTSTRAP --topic T). Exit 0: intact; 1: tampered (the first"
+          + " bad place is named); 2: unusable input.")
   static final class Verify implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "FILE",
+    @Parameters(arity = "0..*", paramLabel = "FILE",
         description = "the trail's files: the active file and its rotated generations (.N.gz), in any order")
-    List<Path> files;
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+        description = "verify a Kafka topic instead of files, every partition from its beginning: host:port[,...]")
+    String bootstrap;
+
+    @Option(names = "--topic", description = "the trail's topic (with --kafka)")
+    String topic;
+
+    @Option(names = "--anchor-kafka-topic", paramLabel = "TOPIC",
+        description = "with --kafka: the anchor topic (audit.integrity.anchor.kafka) on the same cluster")
+    String anchorTopic;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+        description = "a Kafka consumer setting (SASL, TLS), repeatable")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(names = "--public-key", paramLabel = "PEM",
         description = "an Ed25519 public key file (PEM, one or more keys) checkpoints may be signed with; repeat it for"
@@ -104,6 +121,22 @@ final class AuditCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (bootstrap != null) {
+        if (topic == null || !files.isEmpty()) {
+          System.out.println("unusable: --kafka needs --topic, and no FILE");
+          return AuditVerify.EXIT_UNUSABLE;
+        }
+        if (anchor != null && anchorTopic != null) {
+          System.out.println("unusable: give --anchor or --anchor-kafka-topic, not both");
+          return AuditVerify.EXIT_UNUSABLE;
+        }
+        return KafkaVerify.run(bootstrap, topic, kafkaProperties, publicKeys, anchor, anchorToken, anchorTopic,
+            System.out);
+      }
+      if (topic != null || anchorTopic != null || !kafkaProperties.isEmpty()) {
+        System.out.println("unusable: --topic, --anchor-kafka-topic and --kafka-property need --kafka");
+        return AuditVerify.EXIT_UNUSABLE;
+      }
       return AuditVerify.run(files, publicKeys, anchor, anchorToken, System.out);
     }
   }

@@ -212,7 +212,7 @@ final class ConfigValidator {
       SinkConfig s = a.sinks().get(i);
       switch (s.type()) {
         case SinkConfig.FILE -> fileSink(at, s);
-        case SinkConfig.KAFKA -> kafkaSink(at, s);
+        case SinkConfig.KAFKA -> kafkaSink(at, s, a.spool() != null);
         default -> error(at + ".type", "unknown sink type \"" + s.type() + "\" (expected file or kafka)");
       }
     }
@@ -284,10 +284,47 @@ final class ConfigValidator {
     }
     duration("audit.integrity.checkpoint_interval", i.checkpointInterval());
     duration("audit.integrity.checkpoint_failure_timeout", i.checkpointFailureTimeout());
-    if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
-      error("audit.integrity.anchor.path", "required: a file for checkpoints, kept apart from the audit files");
+    if (i.anchor() != null && i.anchor().kafka() != null) {
+      if (i.anchor().path() != null) {
+        error("audit.integrity.anchor.path", "give either path or kafka, not both: the anchor is one destination");
+      }
+      kafkaAnchor(i.anchor().kafka(), a);
+    } else if (i.anchor() != null && (i.anchor().path() == null || i.anchor().path().isBlank())) {
+      error("audit.integrity.anchor.path", "required (or anchor.kafka): a file for checkpoints, kept apart from the "
+          + "audit files");
     } else if (i.anchor() != null && signingKeyId != null && earlierKeyIds != null) {
       rotation(i, signingKeyId, earlierKeyIds);
+    }
+  }
+
+  /** {@code audit.integrity.anchor.kafka}: servers, a topic that is not a sink's, producer properties. */
+  private void kafkaAnchor(IntegrityConfig.KafkaAnchorConfig k, AuditConfig a) {
+    String at = "audit.integrity.anchor.kafka";
+    if (k.bootstrapServers() == null || k.bootstrapServers().isBlank()) {
+      error(at + ".bootstrap_servers", "required for a kafka anchor: host:port[,host:port...]");
+    } else if (!java.util.Arrays.stream(k.bootstrapServers().split(",", -1))
+        .allMatch(server -> BOOTSTRAP_SERVER.matcher(server.trim()).matches())) {
+      error(at + ".bootstrap_servers", "expected host:port[,host:port...], got \"" + k.bootstrapServers() + "\"");
+    }
+    if (k.topic() == null || !TOPIC.matcher(k.topic()).matches()) {
+      error(at + ".topic", k.topic() == null ? "required for a kafka anchor"
+          : "a topic name is 1-249 letters, digits, '.', '_' or '-'");
+    } else if (a.sinks().stream().anyMatch(s -> SinkConfig.KAFKA.equals(s.type()) && k.topic().equals(s.topic()))) {
+      error(at + ".topic", "is an audit sink's topic: the anchor must be kept apart from the trail it attests");
+    }
+    if (k.properties() != null) {
+      for (var e : k.properties().entrySet()) {
+        if (e.getValue() == null) {
+          error(at + ".properties." + e.getKey(), "needs a value");
+          return;
+        }
+      }
+    }
+    String problem = dev.passage.audit.kafka.KafkaAnchor.problemWithProperties(k.properties());
+    if (problem != null) {
+      String field = k.properties() == null ? null : k.properties().keySet().stream()
+          .filter(problem::startsWith).findFirst().orElse(null);
+      error(at + ".properties" + (field == null ? "" : "." + field), problem);
     }
   }
 
@@ -351,7 +388,7 @@ final class ConfigValidator {
     onlyFor(at, "a kafka sink", s.properties(), "properties");
   }
 
-  private void kafkaSink(String at, SinkConfig s) {
+  private void kafkaSink(String at, SinkConfig s, boolean chained) {
     onlyFor(at, "a file sink", s.path(), "path");
     onlyFor(at, "a file sink", s.maxFileBytes(), "max_file_bytes");
     onlyFor(at, "a file sink", s.maxFiles(), "max_files");
@@ -391,6 +428,13 @@ final class ConfigValidator {
     range(at + ".batch_bytes", s.batchBytes(), 1, 64 * 1024 * 1024);
     if (s.key() != null && !KafkaSinkSettings.KEY_FIELDS.contains(s.key())) {
       error(at + ".key", "expected a top-level record field: one of " + String.join(", ", KafkaSinkSettings.KEY_FIELDS));
+    } else if (chained && s.key() != null && !s.key().equals(KafkaSinkSettings.INSTANCE_KEY)) {
+      // Refused, not overridden: the operator asked for an order the chain cannot have.
+      error(at + ".key", "must be instance (the default) with audit.spool: records are chained, and a gateway's chain "
+          + "must stay in one partition, in order, to be verified (keyed by " + s.key() + " it would be spread over "
+          + "partitions, with no order between them); remove the key to use instance");
+    } else if (!chained && KafkaSinkSettings.INSTANCE_KEY.equals(s.key())) {
+      error(at + ".key", "instance needs audit.spool: records carry their gateway instance only when chained");
     }
     if (s.properties() != null) {
       for (var e : s.properties().entrySet()) {
@@ -401,7 +445,7 @@ final class ConfigValidator {
       }
     }
     if (serversOk && topicOk && errors.stream().noneMatch(e -> e.path().startsWith(at + "."))) {
-      String problem = s.kafkaSettings().problemWithProperties();
+      String problem = s.kafkaSettings(0, null, chained).problemWithProperties();
       if (problem != null) {
         // Name the property when the problem starts with its name, so the line points at it.
         String field = s.properties() == null ? null : s.properties().keySet().stream()

@@ -48,14 +48,34 @@ public record IntegrityConfig(String signingKey, Long checkpointEvery, String ch
       earlier.addAll(Ed25519Keys.readPublic(Path.of(file)));
     }
     return new IntegritySettings(Ed25519Keys.readPrivate(Path.of(signingKey)).key(), checkpointEvery,
-        Durations.parse(checkpointInterval), anchor == null ? null : Path.of(anchor.path()), earlier);
+        Durations.parse(checkpointInterval), anchor == null || anchor.path() == null ? null : Path.of(anchor.path()),
+        earlier);
   }
 
   /**
-   * The anchor destination.
+   * The anchor destination: exactly one of the two.
    *
-   * @param path a file checkpoints are appended to (created with its directories); put it on another disk,
-   *             host or under another owner than the audit files
+   * @param path  a file checkpoints are appended to (created with its directories); put it on another disk,
+   *              host or under another owner than the audit files
+   * @param kafka a Kafka topic each checkpoint is written to, one record each, keyed by its stream
    */
-  public record AnchorConfig(String path) {}
+  public record AnchorConfig(String path, KafkaAnchorConfig kafka) {
+
+    /** A file anchor. */
+    public AnchorConfig(String path) {
+      this(path, null);
+    }
+  }
+
+  /**
+   * A Kafka topic as the anchor. Use another topic than the trail's, and ideally another cluster or at
+   * least ACLs under which the gateways may only write (and no one may delete records): whoever can
+   * rewrite the trail's topic must not be able to rewrite this one.
+   *
+   * @param bootstrapServers {@code host:port[,host:port...]} (required)
+   * @param topic            the anchor topic (required; Passage does not create it)
+   * @param properties       producer settings passed verbatim (SASL, TLS); unknown names are errors, and
+   *                         {@code acks} stays {@code all}
+   */
+  public record KafkaAnchorConfig(String bootstrapServers, String topic, java.util.Map<String, String> properties) {}
 }

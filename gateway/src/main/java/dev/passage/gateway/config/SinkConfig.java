@@ -26,9 +26,13 @@ import java.util.Map;
  * @param compression  kafka: {@code zstd} (default), {@code lz4}, {@code snappy}, {@code gzip}, {@code none}
  * @param linger       kafka: how long the producer waits to fill a batch (default 5ms; 0ms allowed)
  * @param batchBytes   kafka: the producer's batch size per partition (default 1048576, 1 MiB)
- * @param key          kafka: the top-level record field used as the Kafka key (default {@code route}, so a
- *                     route's records stay in order in one partition; or {@code id}, {@code request_id},
- *                     {@code outcome}, {@code reason}). A record whose field is null has no key.
+ * @param key          kafka: the top-level record field used as the Kafka key. With a spool (records are
+ *                     chained) it is {@code instance}, the default and the only value allowed: one gateway's
+ *                     chain stream stays in one partition, in chain order even across re-sends, so the topic
+ *                     can be verified; a chain spread over partitions could not be. Without a spool the
+ *                     default is {@code route} (a route's records stay in order in one partition), or
+ *                     {@code id}, {@code request_id}, {@code outcome}, {@code reason}. A record whose field
+ *                     is null has no key.
  * @param properties   kafka: producer settings passed verbatim to the client (SASL, TLS, timeouts),
  *                     overriding Passage's defaults; unknown names are errors. Passage sets
  *                     {@code max.request.size} to the largest record the capture limits allow
@@ -63,8 +67,14 @@ public record SinkConfig(String type, String path, Long maxFileBytes, Integer ma
    * broker refuses as too large (null: none).
    */
   public KafkaSinkSettings kafkaSettings(long maxRecordBytes, java.nio.file.Path rejectedFile) {
+    return kafkaSettings(maxRecordBytes, rejectedFile, false);
+  }
+
+  /** As above; {@code chained} (a spool is configured): the key defaults to {@code instance}. */
+  public KafkaSinkSettings kafkaSettings(long maxRecordBytes, java.nio.file.Path rejectedFile, boolean chained) {
+    String keyField = key == null && chained ? KafkaSinkSettings.INSTANCE_KEY : key;
     return new KafkaSinkSettings(bootstrapServers, topic, acks, compression,
         linger == null ? null : Durations.parse(linger), batchBytes == null ? KafkaSinkSettings.DEFAULT_BATCH_BYTES : batchBytes,
-        key, properties, maxRecordBytes, rejectedFile);
+        keyField, properties, maxRecordBytes, rejectedFile);
   }
 }

@@ -28,6 +28,12 @@ public final class AuditIntegrityMeters {
         p -> p.checkpointsWritten());
     metrics.counter(MetricNames.AUDIT_ANCHOR_ERRORS, "failed appends of checkpoints to the anchor (retried)", pipeline,
         p -> p.anchorErrors());
+    if (pipeline.hasAnchor()) {
+      metrics.counter(MetricNames.AUDIT_ANCHOR_DROPPED, "checkpoints dropped before reaching the anchor: newer ones "
+          + "filled its queue while it failed", pipeline, p -> p.anchorDroppedCheckpoints());
+      metrics.gauge(MetricNames.AUDIT_ANCHOR_QUEUED, "checkpoints waiting for the anchor", pipeline,
+          p -> p.anchorQueuedCheckpoints());
+    }
   }
 
   /** Not ready once checkpoints could not be stored (a sink or the anchor failing) for longer than {@code limit}. */

@@ -145,6 +145,10 @@ public final class MetricNames {
   public static final String AUDIT_CHECKPOINTS = "passage.audit.checkpoints";
   /** Counter {@code passage_audit_anchor_errors_total}: failed appends of checkpoints to the anchor (retried). */
   public static final String AUDIT_ANCHOR_ERRORS = "passage.audit.anchor.errors";
+  /** Counter {@code passage_audit_anchor_dropped_checkpoints_total}: checkpoints dropped unanchored when newer ones filled the anchor's queue. */
+  public static final String AUDIT_ANCHOR_DROPPED = "passage.audit.anchor.dropped.checkpoints";
+  /** Gauge {@code passage_audit_anchor_queued_checkpoints}: checkpoints waiting for the anchor's own thread. */
+  public static final String AUDIT_ANCHOR_QUEUED = "passage.audit.anchor.queued.checkpoints";
   /** Gauge {@code passage_capture_budget_in_use_bytes}. */
   public static final String CAPTURE_BUDGET_IN_USE = "passage.capture.budget.in.use.bytes";
   /** Gauge {@code passage_capture_budget_limit_bytes}. */

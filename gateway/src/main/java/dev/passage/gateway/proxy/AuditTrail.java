@@ -2,12 +2,15 @@ package dev.passage.gateway.proxy;
 
 import dev.passage.audit.AuditPipeline;
 import dev.passage.audit.AuditSink;
+import dev.passage.audit.CheckpointAnchor;
 import dev.passage.audit.JsonlFileSink;
 import dev.passage.audit.QueueFullPolicy;
+import dev.passage.audit.kafka.KafkaAnchor;
 import dev.passage.audit.kafka.KafkaSink;
 import dev.passage.capture.CaptureBudget;
 import dev.passage.gateway.config.AuditConfig;
 import dev.passage.gateway.config.Durations;
+import dev.passage.gateway.config.IntegrityConfig;
 import dev.passage.gateway.config.RedactConfig;
 import dev.passage.gateway.config.RouteAuditConfig;
 import dev.passage.gateway.config.SinkConfig;
@@ -82,7 +85,7 @@ final class AuditTrail {
           // A record the broker refuses as too large is kept whole beside the spool, if there is one.
           Path rejected = config.spool() == null ? null
               : Path.of(config.spool().dir()).resolve("kafka-rejected." + s.topic() + ".jsonl");
-          KafkaSink k = new KafkaSink(s.kafkaSettings(maxRecordBytes, rejected));
+          KafkaSink k = new KafkaSink(s.kafkaSettings(maxRecordBytes, rejected, config.spool() != null));
           kafka.add(k);
           sinks.add(k);
           continue;
@@ -97,9 +100,16 @@ final class AuditTrail {
       QueueFullPolicy policy = config.onQueueFull().equals("drop") ? QueueFullPolicy.DROP : QueueFullPolicy.BLOCK;
       // With a spool, each sink gets its own delivery thread reading it; the spool directory is opened
       // (and what an earlier run left is recovered) here, so a bad directory fails the start.
+      // A Kafka anchor is made here (audit-kafka); a file anchor by the pipeline, from integritySettings().
+      CheckpointAnchor anchor = null;
+      if (config.spool() != null && config.integrity() != null && config.integrity().anchor() != null
+          && config.integrity().anchor().kafka() != null) {
+        IntegrityConfig.KafkaAnchorConfig k = config.integrity().anchor().kafka();
+        anchor = new KafkaAnchor(k.bootstrapServers(), k.topic(), k.properties());
+      }
       AuditPipeline pipeline = new AuditPipeline(sinks, config.queueRecords(), config.queueBytes(), policy,
           Durations.parse(config.flushInterval()), config.spool() == null ? null : config.spool().settings(),
-          config.integritySettings());
+          config.integritySettings(), anchor);
       return new AuditTrail(new CaptureBudget(config.budgetBytes()), pipeline, files, kafka, config.redact(),
           Durations.parse(config.admissionTimeout()).toMillis(), config.syncDelivery());
     } catch (java.io.UncheckedIOException e) {

@@ -114,4 +114,74 @@ class KafkaSinkConfigTest {
     assertEquals(List.of("kafka.yaml:6 audit.sinks[0].topic: applies to a kafka sink only"),
         e.errors().stream().map(ConfigError::toString).toList());
   }
+
+  @Test
+  void withASpoolRecordsAreChainedSoTheKeyIsTheInstanceAndNoOtherKeyIsTaken() throws Exception {
+    PassageConfig c = ConfigLoader.parse("p.yaml", """
+        listen: 127.0.0.1:8080
+        audit:
+          spool: { dir: /tmp/spool }
+          sinks:
+            - { type: kafka, bootstrap_servers: "k1:9092", topic: passage.audit }
+        """ + ROUTES, Map.<String, String>of()::get);
+    KafkaSinkSettings k = c.audit().sinks().get(0).kafkaSettings(0, null, true);
+    assertEquals("instance", k.keyField(), "one gateway's chain in one partition, in order");
+    assertTrue(k.ordered());
+
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("kafka.yaml", """
+        listen: 127.0.0.1:8080
+        audit:
+          spool: { dir: /tmp/spool }
+          sinks:
+            - type: kafka
+              bootstrap_servers: "k1:9092"
+              topic: passage.audit
+              key: route
+            - type: kafka
+              bootstrap_servers: "k1:9092"
+              topic: passage.audit2
+              acks: 1
+              properties: { max.in.flight.requests.per.connection: 5 }
+        """ + ROUTES, Map.<String, String>of()::get));
+    List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+    assertTrue(errors.stream().anyMatch(s -> s.startsWith("kafka.yaml:8 audit.sinks[0].key: must be instance (the default) "
+        + "with audit.spool")), errors.toString());
+    assertTrue(errors.stream().anyMatch(s -> s.startsWith("kafka.yaml:13 audit.sinks[1].properties.max.in.flight.requests"
+        + ".per.connection: max.in.flight.requests.per.connection=5 without enable.idempotence")), errors.toString());
+    assertEquals(2, errors.size(), errors.toString());
+
+    ConfigException noSpool = assertThrows(ConfigException.class, () -> ConfigLoader.parse("kafka.yaml", """
+        listen: 127.0.0.1:8080
+        audit:
+          sinks:
+            - { type: kafka, bootstrap_servers: "k1:9092", topic: passage.audit, key: instance }
+        """ + ROUTES, Map.<String, String>of()::get));
+    assertEquals(List.of("kafka.yaml:4 audit.sinks[0].key: instance needs audit.spool: records carry their gateway "
+        + "instance only when chained"), noSpool.errors().stream().map(ConfigError::toString).toList());
+  }
+
+  @Test
+  void aKafkaAnchorIsCheckedAtLoadWithFileLineAndField() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("anchor.yaml", """
+        listen: 127.0.0.1:8080
+        audit:
+          spool: { dir: /tmp/spool }
+          integrity:
+            signing_key: /nonexistent/audit.key
+            anchor:
+              kafka:
+                bootstrap_servers: "k1:9092,nohostport"
+                topic: passage.audit
+                properties: { acks: 1, sasl.mechansim: PLAIN }
+          sinks:
+            - { type: kafka, bootstrap_servers: "k1:9092", topic: passage.audit }
+        """ + ROUTES, Map.<String, String>of()::get));
+    List<String> errors = e.errors().stream().map(ConfigError::toString).toList();
+    assertTrue(errors.contains("anchor.yaml:8 audit.integrity.anchor.kafka.bootstrap_servers: expected host:port[,host:port...], "
+        + "got \"k1:9092,nohostport\""), errors.toString());
+    assertTrue(errors.contains("anchor.yaml:9 audit.integrity.anchor.kafka.topic: is an audit sink's topic: the anchor must "
+        + "be kept apart from the trail it attests"), errors.toString());
+    assertTrue(errors.contains("anchor.yaml:10 audit.integrity.anchor.kafka.properties.sasl.mechansim: sasl.mechansim is "
+        + "not a Kafka producer setting"), errors.toString());
+  }
 }

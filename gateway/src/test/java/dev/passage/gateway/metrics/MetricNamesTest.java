@@ -79,6 +79,8 @@ class MetricNamesTest {
     gauge(registry, expected, MetricNames.AUDIT_CHECKPOINT_AGE, "passage_audit_checkpoint_age_seconds");
     counter(registry, expected, MetricNames.AUDIT_CHECKPOINTS, "passage_audit_checkpoints_total");
     counter(registry, expected, MetricNames.AUDIT_ANCHOR_ERRORS, "passage_audit_anchor_errors_total");
+    counter(registry, expected, MetricNames.AUDIT_ANCHOR_DROPPED, "passage_audit_anchor_dropped_checkpoints_total");
+    gauge(registry, expected, MetricNames.AUDIT_ANCHOR_QUEUED, "passage_audit_anchor_queued_checkpoints");
     counter(registry, expected, MetricNames.AUDIT_SPOOL_REFUSED, "passage_audit_spool_refused_exchanges_total");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_IN_USE, "passage_capture_budget_in_use_bytes");
     gauge(registry, expected, MetricNames.CAPTURE_BUDGET_LIMIT, "passage_capture_budget_limit_bytes");
