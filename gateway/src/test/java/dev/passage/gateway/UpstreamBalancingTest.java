@@ -119,7 +119,10 @@ class UpstreamBalancingTest {
       for (CompletableFuture<HttpResponse<String>> c : calls) {
         assertEquals(200, c.get(10, TimeUnit.SECONDS).statusCode());
       }
-      assertTrue(up.peakOpenConnections.get() <= 2, "peak " + up.peakOpenConnections.get());
+      // Never more than two requests at the upstream at once. Sockets are not counted here: an idle
+      // pooled connection of another event loop is closed to make room for a waiter there, and the
+      // upstream may see that close only after the new connection arrived.
+      assertTrue(up.peakActiveRequests.get() <= 2, "peak of concurrent requests " + up.peakActiveRequests.get());
       assertEquals(0.0, metric(gw, "passage_upstream_pool_pending_requests{route=\"r\"}"), "nobody waits any more");
     }
   }
