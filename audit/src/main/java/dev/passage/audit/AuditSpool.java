@@ -105,6 +105,24 @@ public final class AuditSpool {
     segments.awaitSpace(millis);
   }
 
+  /** The segment file the last append went to. */
+  Path activeSegment() {
+    return segments.active().path;
+  }
+
+  /**
+   * Under {@code fsync: batch}, a thread that forces each appended batch before its exchanges are
+   * told it is spooled (the writer then appends without waiting for fsync); null under the other
+   * policies, where nobody waits for a force. Call once, before the first append.
+   */
+  SpoolSyncer batchSyncer() {
+    if (settings.fsync() != FsyncPolicy.BATCH) {
+      return null;
+    }
+    appender.forceBatchesElsewhere();
+    return new SpoolSyncer(directory.path(), diskErrors);
+  }
+
   /** Writer thread, last act: forces what is unforced. Readers may still read until {@link #close()}. */
   void finishAppending() {
     appender.forceIfDue(true);

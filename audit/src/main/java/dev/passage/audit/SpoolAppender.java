@@ -26,6 +26,8 @@ final class SpoolAppender {
   private final CRC32C crc = new CRC32C();
   private final ByteBuffer frameBuffer = ByteBuffer.allocate(64 * 1024);
   private boolean unforced;
+  /** Under {@code fsync: batch}, a {@link SpoolSyncer} forces each appended batch; rolls and close still force here. */
+  private boolean batchesForcedElsewhere;
   private long lastForceNanos = System.nanoTime();
 
   SpoolAppender(SpoolSettings settings, Path dir, SpoolSegments segments, SpoolCursors cursors, SpoolRefusal refusal,
@@ -83,7 +85,7 @@ final class SpoolAppender {
       active.append(frames);
       segments.appendedBytes(need);
       unforced = true;
-      if (settings.fsync() == FsyncPolicy.BATCH) {
+      if (settings.fsync() == FsyncPolicy.BATCH && !batchesForcedElsewhere) {
         force();
       }
     } catch (IOException e) {
@@ -113,6 +115,11 @@ final class SpoolAppender {
     }
     frameBuffer.clear();
     return frameBuffer;
+  }
+
+  /** From now on a {@link SpoolSyncer} forces appended batches; set before the first append. */
+  void forceBatchesElsewhere() {
+    batchesForcedElsewhere = true;
   }
 
   /** Seals the active segment (forced, so a sealed segment is whole on disk) and starts the next. */

@@ -9,8 +9,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The writer thread's body when there is a spool: take a batch, render it, append it to the spool
- * (one write, and one fsync under {@code fsync: batch}: group commit), tell the submitters waiting
- * for it, release it and free its slots. Delivery to the sinks is not its business.
+ * (one write), tell the submitters waiting for it, release it and free its slots. Under {@code
+ * fsync: batch} the telling waits for the batch's fsync, which {@link SpoolSyncer} does on its own
+ * thread while this one goes on with the next batch (group commit, pipelined). Delivery to the
+ * sinks is not its business.
  *
  * <p>A spool that refuses (full, or its disk failed): under {@code fail_closed} the writer keeps the
  * batch and retries, waking as soon as a sink frees space, so records wait in the bounded queue and
@@ -32,6 +34,8 @@ final class SpoolWriterLoop implements Runnable {
   private final boolean callbacksAlways;
   private final boolean failOpen;
   private final List<PendingRecord> batch = new ArrayList<>(WriterLoop.MAX_BATCH);
+  /** Under {@code fsync: batch}: forces appended batches and then settles them; null otherwise. */
+  private final SpoolSyncer syncer;
 
   SpoolWriterLoop(RecordQueue queue, Slots slots, BatchWriter renderer, AuditSpool spool, AtomicLong spooled,
       AtomicLong dropped, boolean callbacksAlways) {
@@ -43,10 +47,14 @@ final class SpoolWriterLoop implements Runnable {
     this.dropped = dropped;
     this.callbacksAlways = callbacksAlways;
     this.failOpen = spool.settings().onFull() == SpoolFullPolicy.FAIL_OPEN;
+    this.syncer = spool.batchSyncer();
   }
 
   @Override
   public void run() {
+    if (syncer != null) {
+      syncer.start();
+    }
     try {
       boolean last;
       do {
@@ -63,6 +71,7 @@ final class SpoolWriterLoop implements Runnable {
           + "not spooled", slots.pending());
     } finally {
       spool.finishAppending();
+      closeSyncer();
       dropEverythingLeft();
       slots.finish();
     }
@@ -88,8 +97,12 @@ final class SpoolWriterLoop implements Runnable {
         try {
           int n = spool.append(lines, done);
           spooled.addAndGet(n);
-          for (int i = done; i < done + n; i++) {
-            AwaitedRecord.settle(owners.get(i), true);
+          if (syncer != null) {
+            syncer.submit(spool.activeSegment(), new ArrayList<>(owners.subList(done, done + n)));
+          } else {
+            for (int i = done; i < done + n; i++) {
+              AwaitedRecord.settle(owners.get(i), true);
+            }
           }
           done += n;
           retryMs = FIRST_RETRY_MS;
@@ -122,6 +135,18 @@ final class SpoolWriterLoop implements Runnable {
       throw giveUp;
     }
     finishBatch();
+  }
+
+  /** Lets the syncer force and settle what it was handed; an interrupt leaves the rest unsettled-as-lost. */
+  private void closeSyncer() {
+    if (syncer == null) {
+      return;
+    }
+    try {
+      syncer.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Records {@code [from, to)} will never be spooled: counted and told so. Returns {@code to}. */
