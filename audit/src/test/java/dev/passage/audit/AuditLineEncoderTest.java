@@ -34,6 +34,23 @@ class AuditLineEncoderTest {
     }
   }
 
+  @Test
+  void bodyContentIsEscapedTheSameWhetherAsciiOrNot() throws Exception {
+    AuditLineEncoder encoder = new AuditLineEncoder();
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String content : new String[] {"{\"a\":\"b\\\"c\"}\\ \u0000\u0001\u001f\t\r\n\u007f</script>",
+        "caf\u00e9 \"\u65e5\u672c\" \ud83d\ude00 \\", "", "\"".repeat(5000)}) {
+      AuditRecord f = Records.full("x");
+      AuditRecord r = new AuditRecord("x", f.ts(), f.durationMs(), f.route(), f.clientIp(), f.requestMethod(),
+          f.requestUri(), f.requestHeaders(), new RenderedBody(content.length(), "ab".repeat(32), content.length(),
+              false, "utf8", content, null, null), f.responseStatus(), f.responseHeaders(), f.responseBody(),
+          f.upstreamTarget(), f.upstreamTtfbMs(), f.outcome(), f.error());
+      String line = new String(encoder.encode(r), StandardCharsets.UTF_8);
+      assertEquals(1, line.split("\n", -1).length - 1, "one line: " + line);
+      assertEquals(content, json.readTree(line).at("/request/body/content").asText());
+    }
+  }
+
   private static String ts(String line) {
     int at = line.indexOf("\"ts\":\"") + 6;
     return line.substring(at, line.indexOf('"', at));

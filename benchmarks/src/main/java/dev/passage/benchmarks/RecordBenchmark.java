@@ -49,11 +49,24 @@ public class RecordBenchmark {
       Map.entry("x-request-id", "d9354c0b7a6a7ecfb5d60a762669c5c5"));
   private RawCapture requestBody;
   private RawCapture responseBody;
+  private RawCapture postBody;
 
   @Setup
   public void captureBodies() {
     requestBody = capture(new byte[0]);
     responseBody = capture(upstreamJson(1024));
+    postBody = capture(RenderBenchmark.json(16 * 1024));
+  }
+
+  /** The harness's post: 16 KiB of JSON with password and token fields, sent and echoed back. */
+  @Benchmark
+  public byte[] postExchange() {
+    AuditRecord r = new AuditRecord("d9354c0b7a6a7ecfb5d60a762669c5c5", Instant.ofEpochMilli(1_796_000_000_000L), 3,
+        "default", "127.0.0.1", "POST", redaction.uri("/echo"),
+        AuditRecord.headers(redacted(requestHeaders)), renderer.render(postBody), 200,
+        AuditRecord.headers(redacted(responseHeaders)), renderer.render(postBody), "http://127.0.0.1:18080", 1L,
+        Outcome.OK, null, null, "d9354c0b7a6a7ecfb5d60a762669c5c5");
+    return encoder.encode(r);
   }
 
   /** Render and encode one record: what the writer thread does per exchange before the sink. */
