@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaSpoolOutageTest {
 
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Duration OUTAGE = Duration.ofSeconds(10);
+  // As long as issue 15 asks: long enough for the producer to give up on its in-flight batches.
+  static final Duration OUTAGE = Duration.ofSeconds(30);
 
   @TempDir Path dir;
 
@@ -106,7 +107,7 @@ class KafkaSpoolOutageTest {
           assertTrue(maxSpool > spoolBefore, "the spool grew: " + during);
           assertTrue(maxUnacknowledged > 200_000, "by what Kafka had not acknowledged: " + during);
           assertTrue(maxFileLag < 100_000, "while the file sink's own lag stayed small: " + maxFileLag + "; " + during);
-          assertTrue(maxAge >= 5, "the oldest unacknowledged record aged with the outage: " + during);
+          assertTrue(maxAge >= OUTAGE.toSeconds() / 2, "the oldest unacknowledged record aged with the outage: " + during);
           assertTrue(inFileAtOutageEnd >= atOutageStart + duringOutage / 2,
               "the file sink kept receiving while Kafka was down: " + during);
 
